@@ -1,0 +1,46 @@
+"""Settings: where harborlight keeps its data.
+
+`--data-dir` on every command wins; otherwise the environment variable
+HARBORLIGHT_DATA_DIR; otherwise ./harborlight-data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("harborlight-data")
+WAREHOUSE_FILE = "warehouse.duckdb"
+SECRET_FILE = "secret.key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HARBORLIGHT_")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / WAREHOUSE_FILE
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+
+def installation_key(data_dir: Path) -> bytes:
+    """The key for hashing handles and pseudonyms, made once per data directory.
+
+    It lives beside the warehouse, readable by its owner only, and never in the
+    repository: anyone holding it could test guesses against hashed handles.
+    """
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+    return path.read_bytes()

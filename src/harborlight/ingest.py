@@ -1,0 +1,189 @@
+"""Load contract files into the warehouse, each file completely or not at all.
+
+A file is read once, streamed in chunks into a staging table inside one
+transaction. Validation goes on to the end of the file even after a problem,
+so the user sees every bad line (up to a cap) in one go; the transaction is
+then rolled back and the warehouse is exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from harborlight.contract.readers import RecordFile, find_record_files, read_rows, record_file
+from harborlight.contract.schema import HASHED_FIELDS, RecordType
+from harborlight.contract.validate import RowValidator
+from harborlight.errors import ContractError, FileRejected, UsageError
+from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql
+
+MAX_ERRORS_SHOWN = 50
+CHUNK_ROWS = 50_000
+STAGE = "stage_records"
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "JSON": pa.string(),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+}
+
+
+@dataclass
+class FileLoaded:
+    file: str
+    record_type: str
+    records: int
+    inserted: int
+    updated: int
+    batch_id: int
+
+
+@dataclass
+class IngestReport:
+    loaded: list[FileLoaded] = field(default_factory=list)
+    rejected: list[FileRejected] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+# Called with (file, bytes read so far, total bytes).
+ProgressFn = Callable[[RecordFile, int, int], None]
+
+
+def ingest(path: Path, warehouse: Warehouse, progress: ProgressFn | None = None) -> IngestReport:
+    """Load a folder of contract files, or one contract file, into the warehouse."""
+    if path.is_dir():
+        files, ignored = find_record_files(path)
+        if not files:
+            raise UsageError(f"{path}: no contract files found (expected names like filings.csv)")
+    elif path.is_file():
+        files, ignored = [record_file(path)], []
+    else:
+        raise UsageError(f"{path}: no such file or folder")
+    report = IngestReport(ignored=[p.name for p in ignored])
+    for rf in files:
+        try:
+            report.loaded.append(load_file(rf, warehouse, progress))
+        except FileRejected as rejected:
+            report.rejected.append(rejected)
+    return report
+
+
+class _Staging:
+    """Columns of validated rows, flushed in chunks into the staging table."""
+
+    def __init__(self, warehouse: Warehouse, record_type: RecordType):
+        self.warehouse = warehouse
+        self.columns = record_columns(record_type)
+        self.schema = pa.schema([(name, _ARROW_TYPES[t]) for name, t in self.columns])
+        self.pending: list[list[object]] = [[] for _ in self.columns]
+        self.count = 0
+
+    def add(self, values: list[object], extra: str | None, line: int) -> None:
+        # BOOKKEEPING columns: extra, batch_id (set when the batch is merged), line.
+        for column, value in zip(self.pending, [*values, extra, None, line]):
+            column.append(value)
+        self.count += 1
+        if len(self.pending[0]) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending[0]:
+            return
+        chunk = pa.Table.from_arrays(
+            [pa.array(col, type=t) for col, t in zip(self.pending, self.schema.types)], schema=self.schema
+        )
+        self.warehouse.con.register("stage_chunk", chunk)
+        try:
+            self.warehouse.run(f"INSERT INTO {STAGE} BY NAME SELECT * FROM stage_chunk")
+        finally:
+            self.warehouse.con.unregister("stage_chunk")
+        self.pending = [[] for _ in self.columns]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
+    """Load one file in one transaction. Raises FileRejected, having changed nothing."""
+    rt = rf.record_type
+    total_bytes = rf.path.stat().st_size
+    validator = RowValidator(rt, rf.label)
+    hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
+    seen: dict[tuple[str, str], int] = {}
+    errors: list[ContractError] = []
+    total_errors = 0
+
+    def note(problem: ContractError) -> None:
+        nonlocal total_errors
+        total_errors += 1
+        if len(errors) < MAX_ERRORS_SHOWN:
+            errors.append(problem)
+
+    on_bytes = (lambda n: progress(rf, n, total_bytes)) if progress else None
+    with warehouse.transaction():
+        warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
+        staging = _Staging(warehouse, rt)
+        for item in read_rows(rf, on_bytes):
+            if isinstance(item, ContractError):
+                note(item)
+                continue
+            checked = validator.check(item)
+            if isinstance(checked, list):
+                for problem in checked:
+                    note(problem)
+                continue
+            values, extra = checked
+            key = (values[0], values[1])
+            first_line = seen.setdefault(key, item.line)  # type: ignore[arg-type]
+            if first_line != item.line:
+                note(
+                    ContractError(
+                        rf.label, item.line, "record_id",
+                        f"duplicate (source, record_id): the same record is on line {first_line}",
+                    )
+                )
+                continue
+            if total_errors:
+                continue  # keep validating, stop staging
+            for i in hashed:
+                if values[i] is not None:
+                    values[i] = warehouse.hash_handle(values[i])  # type: ignore[arg-type]
+            staging.add(values, extra, item.line)
+        if total_errors:
+            raise FileRejected(rf.label, errors, total_errors, records_read=len(seen))
+        staging.flush()
+        return _merge_stage(warehouse, rf, staging.count)
+
+
+def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoaded:
+    table = rf.record_type.name
+    batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
+    warehouse.run(f"UPDATE {STAGE} SET batch_id = ?", [batch_id])
+    updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
+    warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
+    warehouse.run(f"DROP TABLE {STAGE}")
+    warehouse.run(
+        "INSERT INTO batches (batch_id, record_type, file_name, sha256, records, inserted, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, table, rf.label, _file_sha256(rf.path), records, records - updated, updated],
+    )
+    return FileLoaded(rf.label, table, records, records - updated, updated, batch_id)
+

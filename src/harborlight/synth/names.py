@@ -1,0 +1,194 @@
+"""Names for the synthetic world, and the ways registries and web pages garble them.
+
+The pools are small lists written for this project: common family and given
+names, the romanization variants that real records mix (Pinyin and Wade-Giles
+for Chinese, Revised Romanization and McCune-Reischauer for Korean), and
+word lists for business names. Names here are used only to make records; no
+harborlight indicator ever reads a name.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+# Chinese family names with Wade-Giles / other spellings seen in US records.
+CHINESE_FAMILY = {
+    "Zhang": ["Chang", "Cheung"],
+    "Wang": ["Wong"],
+    "Li": ["Lee", "Lei"],
+    "Liu": ["Lau", "Lew"],
+    "Chen": ["Chan", "Chin"],
+    "Yang": ["Yeung"],
+    "Huang": ["Hwang", "Wong"],
+    "Zhao": ["Chao", "Chiu"],
+    "Wu": ["Woo", "Ng"],
+    "Zhou": ["Chou", "Chow"],
+    "Xu": ["Hsu", "Tsui"],
+    "Sun": ["Suen"],
+    "Zhu": ["Chu"],
+    "Lin": ["Lam", "Lim"],
+    "Guo": ["Kuo", "Kwok"],
+    "He": ["Ho"],
+    "Gao": ["Kao", "Ko"],
+    "Zheng": ["Cheng"],
+    "Xie": ["Hsieh", "Tse"],
+    "Jiang": ["Chiang"],
+}
+# Korean family names: Revised Romanization first, then the other spellings.
+KOREAN_FAMILY = {
+    "Kim": ["Gim"],
+    "Lee": ["Yi", "Rhee", "Rhie"],
+    "Park": ["Pak", "Bak"],
+    "Choi": ["Choe", "Chwe"],
+    "Jung": ["Chung", "Jeong"],
+    "Kang": ["Gang"],
+    "Cho": ["Jo"],
+    "Yoon": ["Yun"],
+    "Jang": ["Chang"],
+    "Lim": ["Im", "Rim"],
+    "Han": ["Hahn"],
+    "Shin": ["Sin"],
+}
+THAI_FAMILY = {"Srisuk": [], "Chaiyaporn": [], "Wongsawat": [], "Boonmee": [], "Kaewkanya": []}
+VIETNAMESE_FAMILY = {"Nguyen": ["Nguyễn"], "Tran": [], "Le": [], "Pham": [], "Hoang": ["Huynh"]}
+OTHER_FAMILY = {
+    name: []
+    for name in (
+        "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+        "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Thompson White Harris "
+        "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Hill "
+        "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Petrov "
+        "Kowalski Novak Cohen Shapiro Okafor Mensah Haddad Khoury Patel Shah Singh"
+    ).split()
+}
+
+CHINESE_GIVEN = (
+    "Wei Fang Min Jing Li-Na Xiu-Ying Mei-Ling Hui Yan Lei Jun Hong Xiao-Hong Yu-Ting "
+    "Jian Ling Qiang Ping Shu-Fen Ya-Ting Chun Xin Li-Hua Hai-Yan"
+).split()
+KOREAN_GIVEN = "Min-Jun Seo-Yeon Ji-Hoon Soo-Jin Eun-Ji Hye-Jin Young-Hee Sung-Min Ji-Woo Mi-Kyung Hyun-Woo".split()
+THAI_GIVEN = "Somchai Malee Nok Siriporn Kanya Apinya Niran Ploy".split()
+VIETNAMESE_GIVEN = "Lan Minh Thu Hoa Anh Linh Tuan Hanh".split()
+OTHER_GIVEN = (
+    "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Susan "
+    "Richard Jessica Joseph Sarah Thomas Karen Maria Daniel Nancy Carlos Ana Luis Rosa "
+    "Ahmed Fatima Olga Ivan Sofia Ethan Emma Noah Olivia Grace Anna-Marie Jean-Paul"
+).split()
+MIDDLE_INITIALS = "A B C D E F G H J K L M N P R S T W".split()
+
+GROUPS = {
+    "chinese": (CHINESE_FAMILY, CHINESE_GIVEN),
+    "korean": (KOREAN_FAMILY, KOREAN_GIVEN),
+    "thai": (THAI_FAMILY, THAI_GIVEN),
+    "vietnamese": (VIETNAMESE_FAMILY, VIETNAMESE_GIVEN),
+    "other": (OTHER_FAMILY, OTHER_GIVEN),
+}
+EAST_ASIAN = {"chinese", "korean"}
+FAMILY_FIRST = {"chinese", "korean", "vietnamese"}
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name as they would give it, and the group used only for the fairness audit."""
+
+    given: str
+    family: str
+    middle: str
+    group: str
+
+    @property
+    def name_group(self) -> str:
+        return "east_asian" if self.group in EAST_ASIAN else "other"
+
+    def plain(self) -> str:
+        return f"{self.given} {self.family}"
+
+
+def make_person(rng: random.Random, group: str) -> PersonName:
+    families, givens = GROUPS[group]
+    middle = rng.choice(MIDDLE_INITIALS) if group == "other" and rng.random() < 0.4 else ""
+    return PersonName(rng.choice(givens), rng.choice(list(families)), middle, group)
+
+
+def _family_variant(rng: random.Random, name: PersonName) -> str:
+    variants = GROUPS[name.group][0].get(name.family, [])
+    if variants and rng.random() < 0.35:
+        return rng.choice(variants)
+    return name.family
+
+
+def _given_variant(rng: random.Random, given: str) -> str:
+    """Hyphenated given names appear hyphenated, spaced and joined."""
+    if "-" not in given:
+        return given
+    first, second = given.split("-", 1)
+    return rng.choice([given, f"{first} {second}", f"{first}{second.lower()}", given])
+
+
+def typo(rng: random.Random, text: str) -> str:
+    """One keyboard slip: a dropped, doubled or swapped letter."""
+    letters = [i for i, c in enumerate(text) if c.isalpha()]
+    if len(letters) < 4:
+        return text
+    i = rng.choice(letters[1:-1])
+    kind = rng.randrange(3)
+    if kind == 0:
+        return text[:i] + text[i + 1 :]
+    if kind == 1:
+        return text[:i] + text[i] + text[i:]
+    j = i + 1
+    return text[:i] + text[j] + text[i] + text[j + 1 :] if j < len(text) else text
+
+
+def registry_name(rng: random.Random, name: PersonName, typo_rate: float = 0.04) -> str:
+    """A person's name as a corporate registry or license board writes it."""
+    family = _family_variant(rng, name)
+    given = _given_variant(rng, name.given)
+    middle = f" {name.middle}" if name.middle and rng.random() < 0.7 else ""
+    style = rng.random()
+    if style < 0.5:
+        text = f"{family}, {given}{middle}".upper()
+    elif style < 0.75 and name.group in FAMILY_FIRST:
+        text = f"{family} {given}"  # family name first, no comma
+        text = text.upper() if rng.random() < 0.5 else text
+    else:
+        text = f"{given}{middle} {family}"
+        text = text.upper() if rng.random() < 0.4 else text
+    return typo(rng, text) if rng.random() < typo_rate else text
+
+
+def casual_name(rng: random.Random, name: PersonName) -> str:
+    """A name as it appears in a press release or court index."""
+    return f"{_given_variant(rng, name.given)} {_family_variant(rng, name)}"
+
+
+# Words for business names. Some carry ethnic words on purpose: they appear in
+# legitimate and illicit businesses alike, and no indicator may use them.
+SPA_ADJECTIVES = (
+    "Golden Lotus Jade Blue Sky Happy Lucky Royal Pearl Orchid Sunny Bamboo Lotus Peaceful "
+    "Serene Zen Harmony Star Moon Crystal Dragon Phoenix Spring Ocean Silk Rose Cherry"
+).split()
+SPA_NOUNS = "Spa Massage Bodywork Relax Wellness Therapy Touch Health".split()
+SPA_TAILS = ["Spa", "Massage", "Massage Spa", "Health Spa", "Body Care", "Relaxation Center", "Day Spa", "Wellness Center"]
+ETHNIC_WORDS = ["Asian", "Oriental", "Chinese", "Thai", "Korean", "Tokyo", "Bangkok", "Seoul"]
+FOOT_TAILS = ["Foot Spa", "Reflexology", "Foot Massage", "Foot Reflexology", "Reflexology Center"]
+INDEPENDENT_TAILS = ["Massage Therapy", "Bodywork", "Therapeutic Massage", "Massage Studio", "Day Spa", "Wellness"]
+PLACE_WORDS = "Riverside Oakwood Lakeside Hillcrest Westside Midtown Parkview Bayside Northgate Cedar Willow".split()
+MEDICAL_TAILS = ["Chiropractic", "Physical Therapy", "Spine & Wellness", "Chiropractic Center", "Sports Medicine"]
+OTHER_KINDS = [
+    "Nail Salon", "Cleaners", "Grill", "Auto Repair", "Insurance", "Pharmacy", "Bakery",
+    "Hair Studio", "Tax Services", "Pet Grooming", "Kitchen", "Tailor",
+]
+CHAIN_BRANDS = [
+    "Serene Hands", "Body Renew", "Calm Haven Massage", "Stretch & Restore", "Kneaded Relief",
+    "Massage Harbor", "Pure Motion", "Tranquil Path", "Relax Republic", "Healing Grove",
+]
+HOLDING_WORDS = ["Holdings", "Investments", "Group", "Management", "Enterprises", "Capital"]
+AGENT_COMPANIES = [
+    "Sunstate Registered Agents Inc", "Corporate Filing Services LLC", "First Capitol Agent Company",
+    "Registered Agent Solutions of America Inc", "Statewide Incorporators LLC", "Legal Entity Services Corp",
+    "Anchor Compliance Agents LLC", "Keystone Corporate Services Inc", "United Agent Group LLC",
+    "Paperwork Partners Inc", "Harbor Filing Agents LLC", "Cornerstone Registered Agent Co",
+]
+LEGAL_SUFFIXES = ["LLC", "Inc", "Corp", "L.L.C.", "Inc.", "Corporation", "Co"]
