@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from harborlight.contract.readers import RecordFile, find_record_files, read_rows, record_file
+from harborlight.contract.readers import RecordFile, Row, find_record_files, read_rows, record_file
 from harborlight.contract.schema import HASHED_FIELDS, RecordType
 from harborlight.contract.validate import RowValidator
 from harborlight.errors import ContractError, FileRejected, UsageError
@@ -113,6 +113,14 @@ class _Staging:
         self.pending = [[] for _ in self.columns]
 
 
+def _record_key(row: Row) -> tuple[str, str] | None:
+    """(source, record_id) as the validator will store them, or None when either is missing."""
+    source, record_id = row.values.get("source"), row.values.get("record_id")
+    if not isinstance(source, (str, int)) or not isinstance(record_id, (str, int)):
+        return None
+    return str(source).strip(), str(record_id).strip()
+
+
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -145,22 +153,20 @@ def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None 
             if isinstance(item, ContractError):
                 note(item)
                 continue
+            key = _record_key(item)
+            if key is not None:
+                first_line = seen.setdefault(key, item.line)
+                if first_line != item.line:
+                    note(ContractError(
+                        rf.label, item.line, "record_id",
+                        f"duplicate (source, record_id): the same record is on line {first_line}",
+                    ))
             checked = validator.check(item)
             if isinstance(checked, list):
                 for problem in checked:
                     note(problem)
                 continue
             values, extra = checked
-            key = (values[0], values[1])
-            first_line = seen.setdefault(key, item.line)  # type: ignore[arg-type]
-            if first_line != item.line:
-                note(
-                    ContractError(
-                        rf.label, item.line, "record_id",
-                        f"duplicate (source, record_id): the same record is on line {first_line}",
-                    )
-                )
-                continue
             if total_errors:
                 continue  # keep validating, stop staging
             for i in hashed:

@@ -67,7 +67,8 @@ class RecordMaker:
     ) -> tuple[str, str]:
         rng = self.rng
         source = filing_source(b.metro.state)
-        doc = f"{rng.choice('LPM')}{b.opened.year % 100:02d}{self._next(source):07d}"
+        # Document numbers are unique across states here, so trade names never point ambiguously.
+        doc = f"{rng.choice('LPM')}{b.opened.year % 100:02d}{self._next('filings'):07d}"
         suffix = b.legal_name.rsplit(" ", 1)[-1]
         values: dict[str, object] = {
             "source": source,

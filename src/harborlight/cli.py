@@ -1,0 +1,206 @@
+"""The `harborlight` command: a thin layer over the library.
+
+Each command parses its options, calls one library function and prints the
+result. Errors harborlight knows about are printed one per line, without a
+traceback, and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from harborlight.config import Settings
+from harborlight.contract.readers import RecordFile
+from harborlight.errors import FileRejected, HarborlightError
+from harborlight.export.csv_export import export_csv
+from harborlight.ingest import IngestReport, ingest
+from harborlight.pipeline import open_warehouse, run_demo
+from harborlight.status import warehouse_status
+from harborlight.synth.world import generate
+
+app = typer.Typer(
+    help="harborlight: link public records into the networks behind illicit massage businesses, "
+    "target their controllers, and protect the people who work in them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir",
+        envvar="HARBORLIGHT_DATA_DIR",
+        help="Folder for the warehouse and harborlight's own files.",
+        show_default=True,
+    ),
+]
+DEFAULT_DATA_DIR = Path("harborlight-data")
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+@contextmanager
+def _progress(total_label: str = "") -> Iterator[Progress]:
+    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        yield bar
+
+
+def _ingest_progress(bar: Progress):
+    tasks: dict[str, int] = {}
+
+    def update(rf: RecordFile, done: int, total: int) -> None:
+        key = str(rf.path)
+        if key not in tasks:
+            tasks[key] = bar.add_task(escape(rf.label), total=total)
+        bar.update(tasks[key], completed=done)
+
+    return update
+
+
+def _print_rejection(rejected: FileRejected) -> None:
+    err.print(f"[red]rejected[/red] {escape(str(rejected))}")
+    for problem in rejected.errors:
+        err.print(f"  {escape(str(problem))}", markup=True)
+
+
+def _print_ingest(report: IngestReport) -> None:
+    for loaded in report.loaded:
+        out.print(
+            f"loaded {escape(loaded.file)}: {loaded.records:,} records "
+            f"({loaded.inserted:,} new, {loaded.updated:,} updated)"
+        )
+    for rejected in report.rejected:
+        _print_rejection(rejected)
+    if report.ignored:
+        out.print(f"ignored (not contract files): {escape(', '.join(report.ignored))}")
+
+
+@app.command("ingest")
+def ingest_command(
+    path: Annotated[Path, typer.Argument(help="A folder of contract files, or one contract file.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Load record files into the warehouse. Each file loads completely or not at all.
+
+    Files are NAME.csv or NAME.jsonl, optionally gzipped, with NAME one of the nine
+    contract files (filings, officers, fictitious_names, licenses, listings, reviews,
+    tips, providers, outcomes). Loading a record again updates it.
+    """
+    with open_warehouse(_settings(data_dir)) as warehouse, _progress() as bar:
+        report = ingest(path, warehouse, _ingest_progress(bar))
+    _print_ingest(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Show what is loaded, per file and source, and references to records not yet loaded."""
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        status = warehouse_status(warehouse)
+    table = Table("file", "source", "records", title=f"warehouse: {status.total:,} records")
+    for record_type, by_source in status.counts.items():
+        if not by_source:
+            table.add_row(record_type, "-", "0")
+        for source, n in by_source.items():
+            table.add_row(record_type, escape(source), f"{n:,}")
+    out.print(table)
+    out.print(f"loads: {status.batches}, last at {status.last_loaded or 'never'}")
+    for ref in status.references:
+        line = f"{ref.description}: {ref.dangling:,} not loaded"
+        if ref.ambiguous:
+            line += f", {ref.ambiguous:,} ambiguous (ignored)"
+        out.print(line)
+
+
+@app.command("synth")
+def synth_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 7,
+    scale: Annotated[float, typer.Option(help="About 1,000 businesses per unit of scale.", min=0.01)] = 1.0,
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    gzip: Annotated[bool, typer.Option("--gzip", help="Compress the record files.")] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write a synthetic world: the nine record files, plus its ground truth in truth/."""
+    if fmt not in ("csv", "jsonl"):
+        raise HarborlightError(f"--format must be csv or jsonl, not {fmt!r}")
+    with _progress() as bar:
+        task = bar.add_task("synth", total=None)
+        summary = generate(
+            out_dir, seed=seed, scale=scale, fmt=fmt, compressed=gzip,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    total = sum(summary.records.values())
+    out.print(
+        f"wrote {total:,} records about {summary.businesses:,} businesses "
+        f"({summary.networks} IMB networks) to {escape(str(out_dir))}; ground truth in truth/"
+    )
+
+
+@app.command("export")
+def export_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
+    fmt: Annotated[str, typer.Option("--format", help="Export format: csv.")] = "csv",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write what harborlight concluded: record_entities, businesses, persons and networks."""
+    if fmt != "csv":
+        raise HarborlightError(f"--format {fmt!r} is not available; this version exports csv")
+    with open_warehouse(_settings(data_dir)) as warehouse:
+        result = export_csv(warehouse, out_dir)
+    for name, n in result.rows.items():
+        out.print(f"{escape(str(out_dir / name))}: {n:,} rows")
+
+
+@app.command("demo")
+def demo_command(
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
+    scale: Annotated[float, typer.Option(help="Size of the synthetic world (1 = about 1,000 businesses).")] = 1.0,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Run the main job on the built-in synthetic world, in DATA_DIR/demo, and say where the results are.
+
+    The demo keeps to its own folder so it never mixes with data you loaded.
+    """
+    demo_dir = data_dir / "demo"
+    (demo_dir / "warehouse.duckdb").unlink(missing_ok=True)
+    (demo_dir / "warehouse.duckdb.wal").unlink(missing_ok=True)
+    with _progress() as bar:
+        result = run_demo(
+            _settings(demo_dir), seed=seed, scale=scale,
+            on_step=lambda step: err.print(f"- {step}"), progress=_ingest_progress(bar),
+        )
+    records = sum(result.world.records.values())
+    loaded = sum(f.records for f in result.ingest.loaded)
+    out.print(f"synthetic world: {escape(str(result.world.out))} ({records:,} records, truth in truth/)")
+    out.print(f"warehouse: {escape(str(demo_dir / 'warehouse.duckdb'))} ({loaded:,} records loaded)")
+    out.print(f"export: {escape(str(result.export.out))}")
+    for name, n in result.export.rows.items():
+        out.print(f"  {name}: {n:,} rows")
+    out.print(f"next: harborlight status --data-dir {escape(str(demo_dir))}")
+
+
+def main() -> None:
+    try:
+        app()
+    except HarborlightError as exc:
+        for line in str(exc).splitlines():
+            err.print(f"error: {escape(line)}")
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Exports: what harborlight concluded, in formats other tools read."""

@@ -1,0 +1,108 @@
+"""`harborlight export --format csv`: the four files of the data contract.
+
+Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab
+or carriage return) are written with a leading apostrophe, so text that came
+from public records or tips is never evaluated when an analyst opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harborlight.entities import RECORD_ENTITIES, assign_record_entities, entity_profiles_sql
+from harborlight.protection import protected_persons_sql, shown_name
+from harborlight.warehouse import Warehouse
+
+EXPORT_COLUMNS = {
+    "record_entities.csv": ["source", "record_id", "record_type", "entity_id"],
+    "businesses.csv": [
+        "entity_id", "name", "address", "city", "state", "zip",
+        "risk_score", "risk_band", "network_id", "top_indicators",
+    ],
+    "persons.csv": ["entity_id", "display_name", "roles", "network_id", "controller_score", "protected"],
+    "networks.csv": ["network_id", "n_businesses", "n_persons", "risk_score", "controller_ids"],
+}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas in text cells; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    rows: dict[str, int]
+
+
+def record_entities_rows_sql() -> str:
+    return f"SELECT source, record_id, record_type, entity_id FROM {RECORD_ENTITIES} ORDER BY record_type, source, record_id"
+
+
+def businesses_rows_sql() -> str:
+    # Risk and network columns stay empty until the scoring and network stages exist.
+    return f"""
+    SELECT entity_id, name, address, city, state, zip,
+           NULL AS risk_score, NULL AS risk_band, NULL AS network_id, NULL AS top_indicators
+    FROM ({entity_profiles_sql('business')})"""
+
+
+def persons_rows_sql() -> str:
+    # A protected person's name is not selected at all: it cannot leak from here.
+    return f"""
+    WITH protected AS ({protected_persons_sql()})
+    SELECT p.entity_id,
+           CASE WHEN pr.entity_id IS NULL THEN p.name END AS name,
+           array_to_string(p.roles, ';') AS roles,
+           NULL AS network_id, NULL AS controller_score,
+           pr.entity_id IS NOT NULL AS protected
+    FROM ({entity_profiles_sql('person')}) p
+    LEFT JOIN protected pr ON pr.entity_id = p.entity_id
+    ORDER BY p.entity_id"""
+
+
+def _person_rows(warehouse: Warehouse) -> Iterable[tuple]:
+    for entity_id, name, roles, network_id, score, protected in warehouse.rows(persons_rows_sql()):
+        yield (
+            entity_id, shown_name(entity_id, name, protected), roles, network_id, score,
+            "true" if protected else "false",
+        )
+
+
+def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
+    """Write the contract's four CSV files into `out`, each replaced whole or not at all."""
+    assign_record_entities(warehouse)
+    tables = {
+        "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
+        "businesses.csv": warehouse.rows(businesses_rows_sql()),
+        "persons.csv": list(_person_rows(warehouse)),
+        "networks.csv": [],
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, rows in tables.items():
+        _write_atomically(out / name, EXPORT_COLUMNS[name], rows)
+        counts[name] = len(rows)
+    return ExportResult(out, counts)
+
+
+def _write_atomically(path: Path, header: list[str], rows: Iterable[tuple]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([safe_cell(v) for v in row])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

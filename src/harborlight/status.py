@@ -1,0 +1,76 @@
+"""What the warehouse holds: records per file and source, loads, and references not yet resolvable.
+
+References between files are kept even when their target is not loaded, because
+files arrive at different times (data contract). They are reported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harborlight.contract.schema import RECORD_TYPES
+from harborlight.warehouse import Warehouse, record_counts_sql
+
+
+@dataclass
+class Reference:
+    description: str
+    dangling: int  # references to a record that is not loaded
+    ambiguous: int = 0  # references that match records in several sources (ignored)
+
+
+@dataclass
+class Status:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # record type -> source -> records
+    batches: int = 0
+    last_loaded: str | None = None
+    references: list[Reference] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(by_source.values()) for by_source in self.counts.values())
+
+
+def dangling_same_source_sql(table: str, column: str, target: str) -> str:
+    """References from `table.column` to a record of `target` in the same source that is not loaded."""
+    return f"""
+    SELECT count(*) FROM {table} t
+    WHERE t.{column} IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM {target} x WHERE x.source = t.source AND x.record_id = t.{column}
+    )"""
+
+
+def trade_name_owner_references_sql() -> str:
+    """A trade name's owner filing may be in any source: count the unmatched and the ambiguous."""
+    return """
+    WITH refs AS (
+      SELECT f.source, f.record_id, count(DISTINCT x.source) AS matches
+      FROM fictitious_names f
+      LEFT JOIN filings x ON x.record_id = f.owner_filing_record_id
+      WHERE f.owner_filing_record_id IS NOT NULL
+      GROUP BY f.source, f.record_id
+    )
+    SELECT count(*) FILTER (WHERE matches = 0), count(*) FILTER (WHERE matches > 1) FROM refs"""
+
+
+def warehouse_status(warehouse: Warehouse) -> Status:
+    status = Status()
+    for name in RECORD_TYPES:
+        status.counts[name] = dict(warehouse.rows(record_counts_sql(name)))
+    batches, last = warehouse.rows("SELECT count(*), max(loaded_at) FROM batches")[0]
+    status.batches, status.last_loaded = batches, (last.isoformat(sep=" ", timespec="seconds") if last else None)
+    status.references = [
+        Reference(
+            "officers.filing_record_id -> filings (same source)",
+            warehouse.rows(dangling_same_source_sql("officers", "filing_record_id", "filings"))[0][0],
+        ),
+        Reference(
+            "reviews.listing_record_id -> listings (same source)",
+            warehouse.rows(dangling_same_source_sql("reviews", "listing_record_id", "listings"))[0][0],
+        ),
+        Reference(
+            "fictitious_names.owner_filing_record_id -> filings (any source)",
+            *warehouse.rows(trade_name_owner_references_sql())[0],
+        ),
+    ]
+    return status

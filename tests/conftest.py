@@ -1,0 +1,114 @@
+"""Shared fixtures. Each is named for the state it gives."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harborlight.config import installation_key
+from harborlight.synth.world import generate
+from harborlight.warehouse import Warehouse
+
+# One valid record of every contract file.
+VALID_ROWS: dict[str, dict[str, str]] = {
+    "filings": {
+        "source": "fl_sunbiz", "record_id": "P19000000001", "entity_name": "LOTUS WELLNESS LLC",
+        "entity_type": "llc", "status": "active", "filed_date": "2019-02-22",
+        "principal_address": "100 Main St, Ste 4", "principal_city": "Miami", "principal_state": "FL",
+        "principal_zip": "33101", "registered_agent_name": "SUNSTATE AGENTS INC", "registered_agent_type": "company",
+    },
+    "officers": {
+        "source": "fl_sunbiz", "record_id": "P19000000001-1", "filing_record_id": "P19000000001",
+        "role": "manager", "name": "ZHANG, WEI", "name_type": "person",
+    },
+    "fictitious_names": {
+        "source": "fl_fictitious", "record_id": "G19000000001", "dba_name": "LOTUS SPA",
+        "owner_name": "LOTUS WELLNESS LLC", "owner_filing_record_id": "P19000000001", "filed_date": "2019-03-01",
+    },
+    "licenses": {
+        "source": "fl_massage_board", "record_id": "MA00000001", "license_type": "therapist",
+        "license_number": "MA12345", "licensee_name": "Jane Example", "status": "active", "issued_date": "2020-01-05",
+    },
+    "listings": {
+        "source": "reviewhub", "record_id": "re0001", "site_kind": "review_site", "business_name": "Lotus Spa",
+        "address": "100 Main Street Suite 4", "city": "Miami", "state": "FL", "phone": "(305) 555-0100",
+        "hours": "10am-11pm", "price": "$40/hr", "first_seen": "2021-05-01", "latitude": "25.77", "longitude": "-80.19",
+    },
+    "reviews": {
+        "source": "reviewhub", "record_id": "re0001-r1", "listing_record_id": "re0001",
+        "posted_date": "2021-06-01", "reviewer": "handle_one", "rating": "4", "text": "Good pressure, clean room.",
+    },
+    "tips": {
+        "source": "hotline", "record_id": "T0001", "received_at": "2022-01-01T22:05:00Z", "channel": "call",
+        "reporter_role": "anonymous", "language": "en", "text": "Women seem to live at the spa.",
+    },
+    "providers": {
+        "source": "provider_directory", "record_id": "PR0001", "name": "Miami Coalition",
+        "services": "shelter;legal", "languages": "en;zh", "hours": "24h", "accepts_referrals": "true",
+    },
+    "outcomes": {
+        "source": "court_records", "record_id": "O0001", "operation": "Operation Example", "date": "2023-04-01",
+        "person_role": "controller", "action": "arrest",
+    },
+}
+
+RowsWriter = Callable[..., Path]
+
+
+def _encode_csv(rows: list[dict[str, object]], header: list[str] | None) -> bytes:
+    header = header or list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in header])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _encode_jsonl(rows: list[dict[str, object]], header: list[str] | None) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode("utf-8")
+
+
+@pytest.fixture
+def write_rows(tmp_path: Path) -> RowsWriter:
+    """Write rows as a contract file: write_rows('filings', rows, fmt='csv', gz=False, folder=None)."""
+
+    def write(
+        record_type: str,
+        rows: list[dict[str, object]],
+        fmt: str = "csv",
+        gz: bool = False,
+        folder: Path | None = None,
+        header: list[str] | None = None,
+    ) -> Path:
+        folder = folder or tmp_path / "in"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = (_encode_csv if fmt == "csv" else _encode_jsonl)(rows, header)
+        path = folder / f"{record_type}.{fmt}{'.gz' if gz else ''}"
+        path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fresh_warehouse(tmp_path: Path):
+    """An empty warehouse in a real DuckDB file."""
+    data_dir = tmp_path / "data"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir))
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> Path:
+    """A synthetic world at scale 1 (about 1,000 businesses), seed 11, written once per test run."""
+    out = tmp_path_factory.mktemp("world")
+    generate(out, seed=11, scale=1.0)
+    return out
