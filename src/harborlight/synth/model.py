@@ -41,6 +41,7 @@ class Business:
     legal_name: str  # the name on the corporate filing
     category: str  # imb, chain, independent, reflexology, medical, other, holding, franchisor
     premises: Premises
+    premises_id: str
     phone: str
     opened: date
     closed: date | None = None

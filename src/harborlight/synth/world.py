@@ -114,7 +114,11 @@ class _WorldBuilder:
             is_nominee="true" if p.is_nominee else "false",
         )
 
-    def _business(self, name: str, legal: str, category: str, metro: Metro, opened: date, premises: Premises | None = None) -> Business:
+    def _business(
+        self, name: str, legal: str, category: str, metro: Metro, opened: date,
+        premises: Premises | None = None, premises_id: str | None = None,
+    ) -> Business:
+        """A new business, at new premises unless it takes over the premises of an earlier one."""
         self.n_businesses += 1
         if self.progress and self.n_businesses % 500 == 0:
             self.progress(self.n_businesses, self.target)
@@ -124,6 +128,7 @@ class _WorldBuilder:
             legal_name=legal,
             category=category,
             premises=premises or make_premises(self.rng, metro),
+            premises_id=premises_id or f"S{self.n_businesses:07d}",
             phone=make_phone(self.rng, metro),
             opened=opened,
         )
@@ -132,6 +137,7 @@ class _WorldBuilder:
         self.writer.truth(
             "businesses", true_entity_id=b.id, is_imb="true" if b.is_imb else "false",
             network_id=b.network_id, category=b.category, owner_group=b.owner_group,
+            premises_id=b.premises_id,
         )
 
     def _handle(self) -> str:
@@ -329,6 +335,7 @@ class _WorldBuilder:
                 before.closed = days_between(rng, before.opened + timedelta(days=90), LAST_REOPENING)
                 opened = before.closed + timedelta(days=rng.randint(5, 90))
                 originals.append(self._imb_business(net, before.metro, opened, before))
+        self._assign_workers(net)
         for b in net.businesses:
             self._imb_records(net, b)
             self._truth_business(b)
@@ -340,14 +347,26 @@ class _WorldBuilder:
         lead = rng.choice(SPA_ADJECTIVES if rng.random() < 0.7 else ETHNIC_WORDS)
         name = f"{lead} {rng.choice(SPA_TAILS)}"
         legal = legal_name(rng, name if rng.random() < 0.4 else f"{rng.choice(SPA_ADJECTIVES)} {rng.choice(SPA_NOUNS)}")
-        b = self._business(name, legal, "imb", metro, opened, predecessor.premises if predecessor else None)
+        b = self._business(
+            name, legal, "imb", metro, opened,
+            predecessor.premises if predecessor else None, predecessor.premises_id if predecessor else None,
+        )
         b.is_imb, b.network_id, b.predecessor = True, net.id, predecessor
         b.owners = net.controllers
         b.owner_group = net.controllers[0].name.name_group
-        k = rng.randint(2, 5)
-        b.workers = rng.sample(net.workers, k=min(k, len(net.workers)))
         net.businesses.append(b)
         return b
+
+    def _assign_workers(self, net: Network) -> None:
+        """Every worker works somewhere; about a third also rotate to another location."""
+        for i, w in enumerate(net.workers):
+            net.businesses[i % len(net.businesses)].workers.append(w)
+        if len(net.businesses) > 1:
+            for w in net.workers:
+                if self.rng.random() < 0.35:
+                    other = self.rng.choice(net.businesses)
+                    if w not in other.workers:
+                        other.workers.append(w)
 
     def _holding_company(self, net: Network) -> Business:
         rng = self.rng

@@ -13,8 +13,9 @@ from harborlight.contract.schema import RECORD_TYPES
 
 TRUTH_COLUMNS = {
     "records": ["source", "record_id", "record_type", "true_entity_id"],
-    # owner_group is an addition to the contract's columns, for the fairness audit.
-    "businesses": ["true_entity_id", "is_imb", "network_id", "category", "owner_group"],
+    # Additions to the contract's columns: owner_group (East-Asian name or not) for the
+    # fairness audit, premises_id for the premises that businesses share over time.
+    "businesses": ["true_entity_id", "is_imb", "network_id", "category", "owner_group", "premises_id"],
     # is_nominee is an addition: a worker may also be listed as a nominee officer.
     "persons": ["true_entity_id", "role", "network_id", "is_nominee"],
 }
