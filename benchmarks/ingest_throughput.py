@@ -1,0 +1,82 @@
+"""Ingest throughput: harborlight's validated, atomic load against DuckDB's own read_csv.
+
+For each scale, one synthetic world is generated (and cached in benchmarks/.cache),
+then loaded twice in this process on the same files:
+- baseline: DuckDB `read_csv` of every file into a fresh DuckDB file, all columns as text,
+  with no validation, no typed columns, no upsert and no per-line errors;
+- harborlight: `ingest()` into a fresh warehouse, with everything the contract asks for.
+It prints records per second for both and the ratio harborlight / baseline.
+
+    python benchmarks/ingest_throughput.py            # scales 1, 10 and 100
+    python benchmarks/ingest_throughput.py 1 10       # chosen scales
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from harborlight.config import installation_key
+from harborlight.contract.readers import find_record_files
+from harborlight.ingest import ingest
+from harborlight.synth.world import generate
+from harborlight.warehouse import Warehouse
+
+CACHE = Path(__file__).parent / ".cache"
+SEED = 1
+
+
+def world(scale: float) -> Path:
+    folder = CACHE / f"world-seed{SEED}-scale{scale:g}"
+    done = folder / ".complete"
+    if not done.exists():
+        generate(folder, seed=SEED, scale=scale)
+        done.touch()
+    return folder
+
+
+def baseline_read_csv(folder: Path, db: Path) -> int:
+    con = duckdb.connect(str(db))
+    total = 0
+    files, _ = find_record_files(folder)
+    for rf in files:
+        con.execute(
+            f"CREATE TABLE {rf.record_type.name} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+            [str(rf.path)],
+        )
+        total += con.execute(f"SELECT count(*) FROM {rf.record_type.name}").fetchone()[0]
+    con.close()
+    return total
+
+
+def harborlight_ingest(folder: Path, data_dir: Path) -> int:
+    with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
+        report = ingest(folder, warehouse)
+    assert report.ok
+    return sum(f.records for f in report.loaded)
+
+
+def timed(fn, *args) -> tuple[int, float]:
+    start = time.perf_counter()
+    n = fn(*args)
+    return n, time.perf_counter() - start
+
+
+def main(scales: list[float]) -> None:
+    print(f"{'scale':>6} {'records':>10} {'read_csv rec/s':>15} {'harborlight rec/s':>18} {'ratio':>6}")
+    for scale in scales:
+        folder = world(scale)
+        with tempfile.TemporaryDirectory() as tmp:
+            n_base, t_base = timed(baseline_read_csv, folder, Path(tmp) / "baseline.duckdb")
+            n_ours, t_ours = timed(harborlight_ingest, folder, Path(tmp) / "data")
+        assert n_base == n_ours, (n_base, n_ours)
+        base_rate, our_rate = n_base / t_base, n_ours / t_ours
+        print(f"{scale:>6g} {n_ours:>10,} {base_rate:>15,.0f} {our_rate:>18,.0f} {our_rate / base_rate:>6.2f}")
+
+
+if __name__ == "__main__":
+    main([float(a) for a in sys.argv[1:]] or [1.0, 10.0, 100.0])
