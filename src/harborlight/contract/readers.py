@@ -171,8 +171,8 @@ def _read_csv(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contract
                 rf.label, line, None, f"row has {len(fields)} fields but the header has {width}"
             )
             continue
-        bad = next((i for i, v in enumerate(fields) if _BAD_CHARS.search(v)), None)
-        if bad is not None:
+        if _BAD_CHARS.search("\x1f".join(fields)):  # one search per row; find the field only if needed
+            bad = next(i for i, v in enumerate(fields) if _BAD_CHARS.search(v))
             yield ContractError(rf.label, line, columns[bad], _bad_char_message(fields[bad]))
             continue
         yield Row(line, dict(zip(columns, fields)))
