@@ -247,8 +247,9 @@ def test_header_naming_a_column_twice_is_refused(tmp_path, fresh_warehouse):
         (b'{"source": "s", "record_id": "1", "source": "t"}', "appears twice"),
         (b'{"source": "s", "record_id": "1", "entity_name": NaN}', "not valid JSON"),
         (b'{"source": "s", "record_id": "1", "entity_name": {"nested": true}}', "must be a single value"),
+        (b'{"source": "s", "record_id": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
     ],
-    ids=["garbage", "array", "duplicate-key", "nan", "nested"],
+    ids=["garbage", "array", "duplicate-key", "nan", "nested", "deep-nesting"],
 )
 def test_hostile_jsonl_lines_are_named(tmp_path, fresh_warehouse, line, message):
     path = tmp_path / "filings.jsonl"

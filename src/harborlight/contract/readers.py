@@ -234,6 +234,9 @@ def _read_jsonl(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contra
         except ValueError as exc:
             yield ContractError(rf.label, line_no, None, f"not valid JSON: {exc}")
             continue
+        except RecursionError:
+            yield ContractError(rf.label, line_no, None, "JSON nested too deeply")
+            continue
         if not isinstance(obj, dict):
             yield ContractError(rf.label, line_no, None, f"expected a JSON object, found {type(obj).__name__}")
             continue
