@@ -59,22 +59,43 @@ OTHER_FAMILY = {
         "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Thompson White Harris "
         "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Hill "
         "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Petrov "
-        "Kowalski Novak Cohen Shapiro Okafor Mensah Haddad Khoury Patel Shah Singh"
+        "Kowalski Novak Cohen Shapiro Okafor Mensah Haddad Khoury Patel Shah Singh Murphy Cook "
+        "Rogers Morgan Peterson Cooper Reed Bailey Bell Gomez Kelly Howard Ward Cox Diaz Richardson "
+        "Wood Watson Brooks Bennett Gray James Reyes Cruz Hughes Price Myers Long Foster Sanders "
+        "Ross Morales Powell Sullivan Russell Ortiz Jenkins Gutierrez Perry Butler Barnes Fisher "
+        "Henderson Coleman Simmons Patterson Jordan Reynolds Hamilton Graham Alvarez Castillo"
     ).split()
 }
 
-CHINESE_GIVEN = (
-    "Wei Fang Min Jing Li-Na Xiu-Ying Mei-Ling Hui Yan Lei Jun Hong Xiao-Hong Yu-Ting "
-    "Jian Ling Qiang Ping Shu-Fen Ya-Ting Chun Xin Li-Hua Hai-Yan"
+# Given names are built from syllables, as Chinese and Korean given names are, so that a
+# world of thousands of people has about as many full-name coincidences as a real one.
+CHINESE_SYLLABLES = (
+    "Wei Fang Min Jing Li Na Xiu Ying Mei Ling Hui Yan Lei Jun Hong Xiao Yu Ting Jian Qiang "
+    "Ping Shu Fen Ya Chun Xin Hua Hai Zhi Ming Guo Bao Dong Feng Gang Kai Lan Qing Rui Tao"
 ).split()
-KOREAN_GIVEN = "Min-Jun Seo-Yeon Ji-Hoon Soo-Jin Eun-Ji Hye-Jin Young-Hee Sung-Min Ji-Woo Mi-Kyung Hyun-Woo".split()
-THAI_GIVEN = "Somchai Malee Nok Siriporn Kanya Apinya Niran Ploy".split()
-VIETNAMESE_GIVEN = "Lan Minh Thu Hoa Anh Linh Tuan Hanh".split()
+KOREAN_SYLLABLES = (
+    "Min Jun Seo Yeon Ji Hoon Soo Jin Eun Hye Young Hee Sung Woo Mi Kyung Hyun Dong Ha Na "
+    "Yoon Jae Sang Chul Bo Ra Da Hwa Joo Kyu"
+).split()
+THAI_GIVEN = "Somchai Malee Nok Siriporn Kanya Apinya Niran Ploy Arun Chai Dao Kamon Lamai Pim Rattana Sunee".split()
+VIETNAMESE_GIVEN = "Lan Minh Thu Hoa Anh Linh Tuan Hanh Mai Ngoc Phuong Quynh Thao Trang Vy Yen".split()
 OTHER_GIVEN = (
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Susan "
     "Richard Jessica Joseph Sarah Thomas Karen Maria Daniel Nancy Carlos Ana Luis Rosa "
-    "Ahmed Fatima Olga Ivan Sofia Ethan Emma Noah Olivia Grace Anna-Marie Jean-Paul"
+    "Ahmed Fatima Olga Ivan Sofia Ethan Emma Noah Olivia Grace Anna-Marie Jean-Paul "
+    "Brian Kevin Laura Rachel Steven Angela Diego Elena Marco Hannah Samuel Chloe Isaac "
+    "Leah Omar Priya Ravi Tomas Irene Victor Nadia Pedro Lucia Andre Monica Felix Rebecca"
 ).split()
+
+
+def _syllable_names(syllables: list[str]) -> list[str]:
+    singles = list(syllables)
+    pairs = [f"{a}-{b.lower()}" for a in syllables for b in syllables if a != b]
+    return singles + pairs
+
+
+CHINESE_GIVEN = _syllable_names(CHINESE_SYLLABLES)
+KOREAN_GIVEN = _syllable_names(KOREAN_SYLLABLES)
 MIDDLE_INITIALS = "A B C D E F G H J K L M N P R S T W".split()
 
 GROUPS = {
@@ -123,7 +144,8 @@ def _given_variant(rng: random.Random, given: str) -> str:
     if "-" not in given:
         return given
     first, second = given.split("-", 1)
-    return rng.choice([given, f"{first} {second}", f"{first}{second.lower()}", given])
+    second = second[:1].upper() + second[1:]
+    return rng.choice([given, f"{first} {second}", f"{first}{second.lower()}", f"{first}-{second}"])
 
 
 def typo(rng: random.Random, text: str) -> str:
