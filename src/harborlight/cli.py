@@ -25,6 +25,9 @@ from harborlight.errors import FileRejected, HarborlightError
 from harborlight.export.csv_export import export_csv
 from harborlight.ingest import IngestReport, ingest
 from harborlight.pipeline import open_warehouse, run_demo
+from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
+from harborlight.resolve.explain import explain_entity, explanation_text
+from harborlight.resolve.stage import resolve
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
 
@@ -127,6 +130,50 @@ def status_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         if ref.ambiguous:
             line += f", {ref.ambiguous:,} ambiguous (ignored)"
         out.print(line)
+    out.print(f"resolution: {escape(status.resolution)}")
+    for model, column, value, mentions in status.blocking_skips:
+        out.print(f"  blocking skipped {model}.{column} = {escape(value)} ({mentions:,} mentions)")
+
+
+@app.command("resolve")
+def resolve_command(
+    engine: Annotated[str, typer.Option(help="duckdb (default, one machine) or spark (local mode, or a cluster).")] = "duckdb",
+    threshold: Annotated[
+        float, typer.Option(help="Match probability at or above which two records are joined.", min=0.01, max=0.99)
+    ] = DEFAULT_THRESHOLD,
+    max_block_key: Annotated[
+        int, typer.Option(help="Skip blocking on a value shared by more records than this (reported by status).")
+    ] = DEFAULT_MAX_BLOCK_KEY,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Resolve loaded records into businesses, persons, registered agents and premises.
+
+    Splink models, trained without labels, join records that name the same entity; each
+    join can be shown with `harborlight explain ENTITY_ID`.
+    """
+    if engine not in ("duckdb", "spark"):
+        raise HarborlightError(f"--engine must be duckdb or spark, not {engine!r}")
+    with open_warehouse(_settings(data_dir)) as warehouse:
+        report = resolve(
+            warehouse, engine=engine, threshold=threshold, max_block_key=max_block_key,
+            on_step=lambda step: err.print(f"- {escape(step)}"),
+        )
+    for model in report.mentions:
+        out.print(f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities")
+    if report.skipped:
+        out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
+
+
+@app.command("explain")
+def explain_command(
+    entity_id: Annotated[str, typer.Argument(help="An entity id from the export or another command (biz-, per-, agt-).")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Show an entity's records and, for each join, the comparison levels and weights that made it."""
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        explanation = explain_entity(warehouse, entity_id)
+    for line in explanation_text(explanation):
+        out.print(escape(line), highlight=False)
 
 
 @app.command("synth")
@@ -175,7 +222,7 @@ def demo_command(
     scale: Annotated[float, typer.Option(help="Size of the synthetic world (1 = about 1,000 businesses).")] = 1.0,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Run the main job on the built-in synthetic world, in DATA_DIR/demo, and say where the results are.
+    """Run the main job on the built-in synthetic world (synth, ingest, resolve, export) in DATA_DIR/demo.
 
     The demo keeps to its own folder so it never mixes with data you loaded.
     """
@@ -191,6 +238,8 @@ def demo_command(
     loaded = sum(f.records for f in result.ingest.loaded)
     out.print(f"synthetic world: {escape(str(result.world.out))} ({records:,} records, truth in truth/)")
     out.print(f"warehouse: {escape(str(demo_dir / 'warehouse.duckdb'))} ({loaded:,} records loaded)")
+    entities = ", ".join(f"{n:,} {model}" for model, n in result.resolve.entities.items())
+    out.print(f"entities: {entities}")
     out.print(f"export: {escape(str(result.export.out))}")
     for name, n in result.export.rows.items():
         out.print(f"  {name}: {n:,} rows")

@@ -1,4 +1,4 @@
-"""The main job end to end: synthetic world, ingest, every stage that exists, export.
+"""The main job end to end: synthetic world, ingest, resolve, export.
 
 The CLI's `demo` command and `make demo` call `run_demo`; tests call it too.
 """
@@ -13,6 +13,7 @@ from harborlight.config import Settings, installation_key
 from harborlight.errors import HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
+from harborlight.resolve.stage import ResolveReport, resolve
 from harborlight.synth.world import WorldSummary, generate
 from harborlight.warehouse import Warehouse
 
@@ -31,6 +32,7 @@ def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
 class DemoResult:
     world: WorldSummary
     ingest: IngestReport
+    resolve: ResolveReport
     export: ExportResult
 
 
@@ -49,6 +51,8 @@ def run_demo(
         report = ingest(data_dir / "world", warehouse, progress)
         if not report.ok:
             raise HarborlightError("the synthetic world did not load; this is a bug in harborlight")
+        on_step("resolve")
+        resolved = resolve(warehouse, on_step=lambda s: on_step(f"resolve: {s}"))
         on_step("export")
         exported = export_csv(warehouse, data_dir / "export")
-    return DemoResult(world, report, exported)
+    return DemoResult(world, report, resolved, exported)

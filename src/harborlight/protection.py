@@ -2,7 +2,8 @@
 
 A person is protected when their only link to any business is as a worker
 (victim-centered rules, section 1). Until the network stage adds probable
-nominees, that means: every record that names them is a therapist license.
+nominees, that means: every mention of them, after entity resolution, is a
+therapist license.
 A protected person is shown by a stable pseudonym, and their name never leaves
 the warehouse: the SQL below does not even select it.
 """
@@ -10,8 +11,6 @@ the warehouse: the SQL below does not even select it.
 from __future__ import annotations
 
 import hashlib
-
-from harborlight.entities import RECORD_ENTITIES
 
 # Links to a business that make a person a presumed potential victim, not a target.
 WORKER_ROLES = ("therapist",)
@@ -22,8 +21,7 @@ def protected_persons_sql() -> str:
     roles = ", ".join(f"'{r}'" for r in WORKER_ROLES)
     return f"""
     SELECT entity_id
-    FROM {RECORD_ENTITIES}
-    WHERE entity_kind = 'person'
+    FROM person_mentions
     GROUP BY entity_id
     HAVING bool_and(person_role IN ({roles}))"""
 

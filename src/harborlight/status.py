@@ -25,6 +25,8 @@ class Status:
     batches: int = 0
     last_loaded: str | None = None
     references: list[Reference] = field(default_factory=list)
+    resolution: str = "not run"
+    blocking_skips: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -73,4 +75,25 @@ def warehouse_status(warehouse: Warehouse) -> Status:
             *warehouse.rows(trade_name_owner_references_sql())[0],
         ),
     ]
+    status.resolution, status.blocking_skips = _resolution_state(warehouse)
     return status
+
+
+def _resolution_state(warehouse: Warehouse) -> tuple[str, list[tuple[str, str, str, int]]]:
+    if not warehouse.table_exists("resolution_runs"):
+        return "not run: `harborlight resolve`", []
+    run_at, engine, threshold, last_batch = warehouse.rows(
+        "SELECT run_at, engine, threshold, last_batch_id FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
+    )[0]
+    latest = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
+    state = f"{engine}, threshold {threshold:g}, at {run_at:%Y-%m-%d %H:%M}"
+    if latest is not None and (last_batch is None or latest > last_batch):
+        state += "; records loaded since: run `harborlight resolve` again"
+    counts = warehouse.rows("SELECT kind, count(*) FROM entities GROUP BY kind ORDER BY kind")
+    state += "; " + ", ".join(f"{n:,} {kind} entities" for kind, n in counts)
+    # Values skipped in person blocking are names: they are counted, never shown.
+    skips = warehouse.rows(
+        "SELECT model, column_name, CASE WHEN model = 'person' THEN '(withheld)' ELSE value END, mentions "
+        "FROM blocking_skips ORDER BY model, column_name, mentions DESC"
+    )
+    return state, skips

@@ -94,6 +94,19 @@ class Warehouse:
     def rows(self, sql: str, params: list | tuple | None = None) -> list[tuple]:
         return self.run(sql, params).fetchall()
 
+    def dicts(self, sql: str, params: list | tuple | None = None) -> list[dict]:
+        cursor = self.run(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def write_arrow(self, table: str, data) -> None:
+        """Replace `table` with the contents of an Arrow table."""
+        self.con.register("arrow_input", data)
+        try:
+            self.run(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow_input")
+        finally:
+            self.con.unregister("arrow_input")
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together or not at all."""

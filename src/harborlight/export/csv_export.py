@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harborlight.entities import RECORD_ENTITIES, assign_record_entities, entity_profiles_sql
 from harborlight.protection import protected_persons_sql, shown_name
+from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
 EXPORT_COLUMNS = {
@@ -44,15 +44,15 @@ class ExportResult:
 
 
 def record_entities_rows_sql() -> str:
-    return f"SELECT source, record_id, record_type, entity_id FROM {RECORD_ENTITIES} ORDER BY record_type, source, record_id"
+    return "SELECT source, record_id, record_type, entity_id FROM record_entities ORDER BY record_type, source, record_id"
 
 
 def businesses_rows_sql() -> str:
     # Risk and network columns stay empty until the scoring and network stages exist.
-    return f"""
+    return """
     SELECT entity_id, name, address, city, state, zip,
            NULL AS risk_score, NULL AS risk_band, NULL AS network_id, NULL AS top_indicators
-    FROM ({entity_profiles_sql('business')})"""
+    FROM entities WHERE kind = 'business' ORDER BY entity_id"""
 
 
 def persons_rows_sql() -> str:
@@ -64,8 +64,9 @@ def persons_rows_sql() -> str:
            array_to_string(p.roles, ';') AS roles,
            NULL AS network_id, NULL AS controller_score,
            pr.entity_id IS NOT NULL AS protected
-    FROM ({entity_profiles_sql('person')}) p
+    FROM entities p
     LEFT JOIN protected pr ON pr.entity_id = p.entity_id
+    WHERE p.kind = 'person'
     ORDER BY p.entity_id"""
 
 
@@ -79,7 +80,7 @@ def _person_rows(warehouse: Warehouse) -> Iterable[tuple]:
 
 def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     """Write the contract's four CSV files into `out`, each replaced whole or not at all."""
-    assign_record_entities(warehouse)
+    require_current_resolution(warehouse)
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
         "businesses.csv": warehouse.rows(businesses_rows_sql()),

@@ -50,7 +50,13 @@ KOREAN_FAMILY = {
     "Han": ["Hahn"],
     "Shin": ["Sin"],
 }
-THAI_FAMILY = {"Srisuk": [], "Chaiyaporn": [], "Wongsawat": [], "Boonmee": [], "Kaewkanya": []}
+THAI_FAMILY = {
+    name: []
+    for name in (
+        "Srisuk Chaiyaporn Wongsawat Boonmee Kaewkanya Saetang Rattanakorn Suwannarat Thongchai "
+        "Phromma Jaidee Sukhum Kongkaew Siriwan Chanthara"
+    ).split()
+}
 VIETNAMESE_FAMILY = {"Nguyen": ["Nguyễn"], "Tran": [], "Le": [], "Pham": [], "Hoang": ["Huynh"]}
 OTHER_FAMILY = {
     name: []
@@ -77,8 +83,16 @@ KOREAN_SYLLABLES = (
     "Min Jun Seo Yeon Ji Hoon Soo Jin Eun Hye Young Hee Sung Woo Mi Kyung Hyun Dong Ha Na "
     "Yoon Jae Sang Chul Bo Ra Da Hwa Joo Kyu"
 ).split()
-THAI_GIVEN = "Somchai Malee Nok Siriporn Kanya Apinya Niran Ploy Arun Chai Dao Kamon Lamai Pim Rattana Sunee".split()
-VIETNAMESE_GIVEN = "Lan Minh Thu Hoa Anh Linh Tuan Hanh Mai Ngoc Phuong Quynh Thao Trang Vy Yen".split()
+THAI_GIVEN = (
+    "Somchai Malee Nok Siriporn Kanya Apinya Niran Ploy Arun Chai Dao Kamon Lamai Pim Rattana Sunee "
+    "Anong Boonsri Chanida Duangjai Kannika Kittisak Mali Nattaya Orathai Pensri Ratana Saowalak "
+    "Somsak Supaporn Thida Wanida Wilai Yupin Achara Busaba Jintana Kulap Nipa Porntip"
+).split()
+VIETNAMESE_GIVEN = [
+    f"{middle} {given}"
+    for middle in ("Thi", "Van", "Ngoc", "Thanh", "Minh")
+    for given in "Lan Minh Thu Hoa Anh Linh Tuan Hanh Mai Ngoc Phuong Quynh Thao Trang Vy Yen Dung Hai Huong Khanh".split()
+]
 OTHER_GIVEN = (
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Susan "
     "Richard Jessica Joseph Sarah Thomas Karen Maria Daniel Nancy Carlos Ana Luis Rosa "

@@ -1,0 +1,1 @@
+"""Entity resolution: records become businesses, persons, agents and premises."""

@@ -1,0 +1,157 @@
+"""Run one Splink model over its mentions, on DuckDB (default) or Spark.
+
+The engine gets an Arrow table of mentions and gives back Arrow tables: the cluster
+of every mention, the scored pairs that joined them, and the labels and weights of
+every comparison level. The warehouse never sees Splink's working tables: DuckDB
+runs in memory beside it, and Spark in its own session, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from harborlight.resolve.models import MODEL_SPECS, ModelSpec
+
+DEFAULT_THRESHOLD = 0.9  # match probability at or above which two mentions are joined
+DEFAULT_MAX_BLOCK_KEY = 1000  # a blocking value shared by more mentions than this is skipped
+PREDICT_FLOOR = 0.01  # pairs below this probability are not kept at all
+MAX_U_PAIRS = 2e6
+SEED = 42
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+@dataclass
+class SkippedKey:
+    column: str
+    value: str
+    mentions: int
+
+
+@dataclass
+class ModelResult:
+    model: str
+    clusters: pa.Table  # unique_id, cluster_key (the smallest unique_id in its cluster)
+    edges: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, gamma_*/bf_* columns
+    levels: list[dict]  # comparison, gamma, label, m, u, log2_bayes_factor
+    skipped: list[SkippedKey] = field(default_factory=list)
+
+
+def blocking_keys_sql(table: str, column: str, cap: int) -> str:
+    """Values of `column` that more than `cap` mentions share: blocking on them would explode."""
+    return f"""
+    SELECT CAST("{column}" AS VARCHAR) AS value, count(*) AS n FROM {table}
+    WHERE "{column}" IS NOT NULL GROUP BY 1 HAVING count(*) > {int(cap)} ORDER BY n DESC, value"""
+
+
+def with_blocking_keys_sql(table: str, columns: tuple[str, ...], cap: int) -> str:
+    """The mentions with a `<column>_bk` copy of each blocking column, over-common values left out."""
+    copies = ",\n".join(
+        f'CASE WHEN count(*) OVER (PARTITION BY "{c}") <= {int(cap)} THEN "{c}" END AS "{c}_bk"' for c in columns
+    )
+    return f"SELECT *, {copies} FROM {table} ORDER BY unique_id"
+
+
+def prepare_mentions(mentions: pa.Table, spec: ModelSpec, cap: int) -> tuple[pa.Table, list[SkippedKey]]:
+    con = duckdb.connect()
+    con.register("mentions", mentions)
+    skipped = [
+        SkippedKey(column, value, n)
+        for column in spec.blocking_columns
+        for value, n in con.execute(blocking_keys_sql("mentions", column, cap)).fetchall()
+    ]
+    prepared = con.execute(with_blocking_keys_sql("mentions", spec.blocking_columns, cap)).to_arrow_table()
+    con.close()
+    return prepared, skipped
+
+
+def _levels(model_json: dict) -> list[dict]:
+    """Each comparison level with the gamma value Splink gives it, its label and its weight."""
+    import math
+
+    out = []
+    for comparison in model_json["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        gamma = len(non_null) - 1
+        for lv in levels:
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if lv.get("is_null_level"):
+                g, weight = -1, 0.0
+            else:
+                g, gamma = gamma, gamma - 1
+                weight = math.log2(m / u) if m and u else None
+            out.append({
+                "comparison": comparison["output_column_name"],
+                "gamma": g,
+                "label": lv.get("label_for_charts", ""),
+                "m": m,
+                "u": u,
+                "log2_bayes_factor": weight,
+            })
+    return out
+
+
+def _train_and_predict(linker, spec: ModelSpec, n: int, threshold: float):
+    if spec.trained:
+        linker.training.estimate_probability_two_random_records_match(list(spec.prior_rules), recall=spec.prior_recall)
+        max_pairs = max(1.0, min(MAX_U_PAIRS, n * (n - 1) / 2))
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=SEED)
+        for rule in spec.em_blocks:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
+    return predictions, clusters
+
+
+def cluster_keys_sql(clusters: str) -> str:
+    """Name each cluster by its smallest mention id, so the name does not depend on the engine."""
+    return f"""
+    SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS cluster_key
+    FROM {clusters} ORDER BY unique_id"""
+
+
+def joined_pairs_sql(predictions: str, threshold: float) -> str:
+    return f"""
+    SELECT * FROM {predictions} WHERE match_probability >= {float(threshold)}
+    ORDER BY unique_id_l, unique_id_r"""
+
+
+def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict]:
+    from splink import DuckDBAPI, Linker
+
+    con = duckdb.connect()
+    linker = Linker(DuckDBAPI(con).register(mentions), spec.settings(), log_level=logging.ERROR)
+    predictions, clusters = _train_and_predict(linker, spec, mentions.num_rows, threshold)
+    keys = con.execute(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
+    edges = con.execute(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()
+    model_json = linker.misc.save_model_to_json()
+    con.close()
+    return keys, edges, model_json
+
+
+def resolve_model(
+    mentions: pa.Table,
+    model: str,
+    engine: str = "duckdb",
+    threshold: float = DEFAULT_THRESHOLD,
+    max_block_key: int = DEFAULT_MAX_BLOCK_KEY,
+) -> ModelResult:
+    spec = MODEL_SPECS[model]
+    if mentions.num_rows < 2:
+        ids = mentions.column("unique_id")
+        return ModelResult(model, pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), [], [])
+    prepared, skipped = prepare_mentions(mentions, spec, max_block_key)
+    if engine == "duckdb":
+        keys, edges, model_json = run_duckdb(prepared, spec, threshold)
+    elif engine == "spark":
+        from harborlight.resolve.spark_engine import run_spark
+
+        keys, edges, model_json = run_spark(prepared, spec, threshold)
+    else:
+        raise ValueError(f"unknown engine {engine!r}: use duckdb or spark")
+    return ModelResult(model, keys, edges, _levels(model_json), skipped)

@@ -1,0 +1,223 @@
+"""Mentions: every place a record names a business, a person or a registered-agent company.
+
+A mention is one row of one model's input. Its `unique_id` is the record type, source
+and record id joined by a unit separator, so an entity made of one mention keeps the id
+it would have had before resolution. Raw values are selected in SQL (one function per
+model), then normalized in Python (`normalize.py`), and the result is an Arrow table
+that any Splink engine can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pyarrow as pa
+
+from harborlight.resolve.normalize import (
+    looks_like_company,
+    normalize_business_name,
+    normalize_phone,
+    parse_address,
+    parse_person_name,
+    zip5,
+)
+from harborlight.warehouse import Warehouse
+
+SEP = "chr(31)"
+OPEN_ENDED = date(9999, 12, 31)
+
+
+def _uid(record_type: str, source: str = "source", record_id: str = "record_id") -> str:
+    return f"'{record_type}' || {SEP} || {source} || {SEP} || {record_id}"
+
+
+def business_mentions_sql() -> str:
+    """Filings, trade names, establishment licenses, listings and company officers."""
+    company_officer = "name_type = 'company'"
+    return f"""
+    SELECT {_uid('filings')} AS unique_id, 'filings' AS record_type, source, record_id,
+           entity_name AS name1, NULL AS name2,
+           principal_address AS address, principal_city AS city, principal_state AS state, principal_zip AS zip,
+           NULL AS phone, filed_date AS date_from,
+           CASE WHEN status IN ('dissolved', 'inactive', 'revoked') THEN status_date END AS date_to,
+           record_id AS filing_ref
+    FROM filings
+    UNION ALL
+    SELECT {_uid('fictitious_names')}, 'fictitious_names', source, record_id,
+           dba_name, owner_name, address, city, state, zip, NULL, filed_date, expires_date,
+           owner_filing_record_id
+    FROM fictitious_names
+    UNION ALL
+    SELECT {_uid('licenses')}, 'licenses', source, record_id,
+           coalesce(business_name, licensee_name), licensee_name, address, city, state, zip, phone,
+           issued_date, CASE WHEN status IN ('revoked', 'expired') THEN expires_date END, NULL
+    FROM licenses WHERE license_type = 'establishment'
+    UNION ALL
+    SELECT {_uid('listings')}, 'listings', source, record_id,
+           business_name, NULL, address, city, state, zip, phone, first_seen, last_seen, NULL
+    FROM listings
+    UNION ALL
+    SELECT {_uid('officers')}, 'officers', source, record_id,
+           name, NULL, address, city, state, zip, NULL, NULL, NULL, NULL
+    FROM officers WHERE {company_officer}
+    ORDER BY unique_id"""
+
+
+def person_mentions_sql() -> str:
+    """Person officers, therapist licensees, and registered agents who are people.
+
+    An officer with no name type is a person unless its name looks like a company's
+    (decided in Python, with the agents, by `looks_like_company`).
+    """
+    return f"""
+    SELECT {_uid('officers', 'o.source', 'o.record_id')} AS unique_id, 'officers' AS record_type,
+           o.source, o.record_id, o.name, o.address,
+           -- An officer without an address is placed in the city of the business they serve.
+           CASE WHEN o.address IS NULL THEN f.principal_city ELSE o.city END AS city,
+           CASE WHEN o.address IS NULL THEN f.principal_state ELSE o.state END AS state,
+           o.zip, NULL AS license_number, o.role AS person_role, o.name_type AS declared_type,
+           f.registered_agent_name AS agent_context
+    FROM officers o
+    LEFT JOIN filings f ON f.source = o.source AND f.record_id = o.filing_record_id
+    WHERE o.name_type IS DISTINCT FROM 'company'
+    UNION ALL
+    SELECT {_uid('licenses')}, 'licenses', source, record_id,
+           licensee_name, address, city, state, zip, license_number, 'therapist', 'person', NULL
+    FROM licenses WHERE license_type = 'therapist'
+    UNION ALL
+    SELECT {_uid('registered_agent')}, 'registered_agent', source, record_id,
+           registered_agent_name, registered_agent_address, registered_agent_city,
+           registered_agent_state, registered_agent_zip, NULL, 'registered_agent', registered_agent_type,
+           registered_agent_name
+    FROM filings WHERE registered_agent_name IS NOT NULL AND registered_agent_type IS DISTINCT FROM 'company'
+    ORDER BY unique_id"""
+
+
+def agent_mentions_sql() -> str:
+    """Registered agents named as companies, or with no type and a company's name."""
+    return f"""
+    SELECT {_uid('registered_agent')} AS unique_id, 'registered_agent' AS record_type, source, record_id,
+           registered_agent_name AS name, registered_agent_address AS address,
+           registered_agent_city AS city, registered_agent_state AS state, registered_agent_zip AS zip,
+           registered_agent_type AS declared_type
+    FROM filings WHERE registered_agent_name IS NOT NULL AND registered_agent_type IS DISTINCT FROM 'person'
+    ORDER BY unique_id"""
+
+
+PRIORITY = {"filings": 1, "licenses": 2, "officers": 2, "fictitious_names": 3, "listings": 4, "registered_agent": 5}
+
+
+def _place(row: dict) -> dict:
+    """Normalized place columns, and the raw ones for display."""
+    address = parse_address(row["address"])
+    city = (row["city"] or "").strip().upper() or None
+    return {
+        "street": address.street,
+        "unit": address.unit,
+        "zip5": zip5(row["zip"]),
+        "city": city,
+        "state": (row["state"] or "").strip().upper() or None,
+        "raw_address": row["address"],
+        "raw_city": row["city"],
+        "raw_state": row["state"],
+        "raw_zip": row["zip"],
+        "priority": PRIORITY[row["record_type"]],
+    }
+
+
+def _business(row: dict) -> dict | None:
+    name1, name2 = normalize_business_name(row["name1"]), normalize_business_name(row["name2"])
+    names = sorted({n for n in (name1, name2) if n})
+    return {
+        "raw_name": row["name1"] or row["name2"],
+        "name": name1 or name2,
+        "names": names or None,
+        "phone": normalize_phone(row["phone"]),
+        "date_from": row["date_from"],
+        "date_to": row["date_to"] or (OPEN_ENDED if row["date_from"] else None),
+        "filing_ref": (row["filing_ref"] or "").strip() or None,
+        **_place(row),
+    }
+
+
+def _agent_key(raw: str | None) -> str | None:
+    """The registered agent of the filing a person is named on, as a comparable key."""
+    if not raw:
+        return None
+    if looks_like_company(raw):
+        return normalize_business_name(raw)
+    return parse_person_name(raw).class_key
+
+
+def _person(row: dict) -> dict | None:
+    if row["declared_type"] is None and looks_like_company(row["name"]):
+        return None  # an untyped company name belongs to the agent or business model
+    name = parse_person_name(row["name"])
+    if name.family is None:
+        return None
+    return {
+        "raw_name": row["name"],
+        "given": name.given,
+        "middle": name.middle,
+        "family": name.family,
+        "family_class": name.family_class,
+        "name_key": name.token_key,
+        "name_class_key": name.class_key,
+        "license_number": (row["license_number"] or "").strip().upper() or None,
+        "person_role": row["person_role"],
+        "agent_context": _agent_key(row["agent_context"]),
+        **_place(row),
+    }
+
+
+def _agent(row: dict) -> dict | None:
+    if row["declared_type"] is None and not looks_like_company(row["name"]):
+        return None  # an untyped person's name belongs to the person model
+    return {"raw_name": row["name"], "name": normalize_business_name(row["name"]), **_place(row)}
+
+
+_COLUMNS = {
+    "business": [
+        ("name", pa.string()), ("names", pa.list_(pa.string())), ("phone", pa.string()),
+        ("date_from", pa.date32()), ("date_to", pa.date32()), ("filing_ref", pa.string()),
+    ],
+    "person": [
+        ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
+        ("name_key", pa.string()), ("name_class_key", pa.string()), ("license_number", pa.string()),
+        ("person_role", pa.string()), ("agent_context", pa.string()),
+    ],
+    "agent": [("name", pa.string())],
+}
+_PLACE = [
+    ("street", pa.string()), ("unit", pa.string()), ("zip5", pa.string()), ("city", pa.string()),
+    ("state", pa.string()), ("raw_address", pa.string()), ("raw_city", pa.string()), ("raw_state", pa.string()),
+    ("raw_zip", pa.string()), ("priority", pa.int32()),
+]
+_KEY = [
+    ("unique_id", pa.string()), ("record_type", pa.string()), ("source", pa.string()), ("record_id", pa.string()),
+    ("raw_name", pa.string()),
+]
+
+MODELS: dict[str, tuple[Callable[[], str], Callable[[dict], dict | None]]] = {
+    "business": (business_mentions_sql, _business),
+    "person": (person_mentions_sql, _person),
+    "agent": (agent_mentions_sql, _agent),
+}
+
+
+def mention_schema(model: str) -> pa.Schema:
+    return pa.schema(_KEY + _COLUMNS[model] + _PLACE)
+
+
+def build_mentions(warehouse: Warehouse, model: str) -> pa.Table:
+    """The normalized mentions of one model, as an Arrow table ordered by unique_id."""
+    sql, normalize = MODELS[model]
+    raw = warehouse.dicts(sql())
+    schema = mention_schema(model)
+    rows = []
+    for row in raw:
+        normalized = normalize(row)
+        if normalized is not None:
+            rows.append({k: row[k] for k, _ in _KEY[:4]} | normalized)
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,260 @@
+"""The Splink models: comparisons with readable labels, blocking rules and how each is trained.
+
+Every level carries a label, because `harborlight explain` shows these labels to the
+analyst as the reasons two records were joined. Custom SQL is written in DuckDB's dialect
+and translated by Splink for Spark.
+
+Training never sees the synthetic truth: u probabilities come from random sampling,
+m probabilities from expectation maximisation over the blocks named in `em_blocks`, and
+the prior from deterministic rules assumed to have the recall given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+DUCKDB = "duckdb"
+
+
+def _level(sql: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=DUCKDB)
+
+
+def _null(column: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(
+        f'"{column}_l" IS NULL OR "{column}_r" IS NULL', label_for_charts=label, base_dialect_str=DUCKDB
+    ).configure(is_null_level=True)
+
+
+def premises_comparison() -> cl.CustomComparison:
+    """Where the two records place the business or person."""
+    return cl.CustomComparison(
+        output_column_name="premises",
+        comparison_description="Premises: street address, unit and city",
+        comparison_levels=[
+            _null("street", "address missing"),
+            _level(
+                '"street_l" = "street_r" AND "unit_l" IS NOT DISTINCT FROM "unit_r" '
+                'AND coalesce("zip5_l" = "zip5_r" OR "city_l" = "city_r", TRUE)',
+                "same street address and unit",
+            ),
+            _level(
+                '"street_l" = "street_r" AND ("unit_l" IS NULL OR "unit_r" IS NULL) '
+                'AND coalesce("zip5_l" = "zip5_r" OR "city_l" = "city_r", TRUE)',
+                "same street address, one unit missing",
+            ),
+            _level('"street_l" = "street_r"', "same street address, different unit or city"),
+            _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city"),
+            cll.ElseLevel().configure(label_for_charts="different places"),
+        ],
+    )
+
+
+def business_settings() -> SettingsCreator:
+    name = cl.CustomComparison(
+        output_column_name="business_name",
+        comparison_description="Business names (legal and trading)",
+        comparison_levels=[
+            _null("name", "name missing"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
+                label_for_charts="same name"
+            ),
+            cll.ArrayIntersectLevel("names", 1).configure(label_for_charts="a legal or trading name in common"),
+            cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)"),
+            cll.JaroWinklerLevel("name", 0.8).configure(label_for_charts="names similar (Jaro-Winkler >= 0.8)"),
+            cll.ElseLevel().configure(label_for_charts="different names"),
+        ],
+    )
+    phone = cl.CustomComparison(
+        output_column_name="phone",
+        comparison_description="Phone number (E.164)",
+        comparison_levels=[
+            _null("phone", "phone missing"),
+            cll.ExactMatchLevel("phone").configure(label_for_charts="same phone"),
+            cll.ElseLevel().configure(label_for_charts="different phones"),
+        ],
+    )
+    filing = cl.CustomComparison(
+        output_column_name="filing_reference",
+        comparison_description="A trade name's owner filing, or the filing itself",
+        comparison_levels=[
+            _null("filing_ref", "no filing reference"),
+            # An identifier: m is set, not trained (EM would drive "different" to zero).
+            cll.ExactMatchLevel("filing_ref").configure(
+                label_for_charts="trade name filed by this filing", m_probability=0.95, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(label_for_charts="different filings", m_probability=0.05, fix_m_probability=True),
+        ],
+    )
+    period = cl.CustomComparison(
+        output_column_name="active_period",
+        comparison_description="When each record shows the business active",
+        comparison_levels=[
+            _null("date_from", "dates missing"),
+            _level('"date_from_l" <= "date_to_r" AND "date_from_r" <= "date_to_l"', "active at the same time"),
+            cll.ElseLevel().configure(label_for_charts="active at different times"),
+        ],
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[name, premises_comparison(), phone, filing, period],
+        blocking_rules_to_generate_predictions=[
+            block_on("name_bk", "city"),
+            block_on("street_bk", "city"),
+            block_on("street_bk", "zip5"),
+            block_on("phone_bk"),
+            block_on("filing_ref_bk"),
+        ],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def person_settings() -> SettingsCreator:
+    name = cl.CustomComparison(
+        output_column_name="person_name",
+        comparison_description="Person names, in any order and romanization",
+        comparison_levels=[
+            _null("name_key", "name missing"),
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+                label_for_charts="same given and family name"
+            ),
+            cll.ExactMatchLevel("name_class_key", term_frequency_adjustments=True).configure(
+                label_for_charts="same name in another romanization"
+            ),
+            cll.JaroWinklerLevel("name_key", 0.92).configure(
+                label_for_charts="names nearly the same, in any order (Jaro-Winkler >= 0.92)"
+            ),
+            cll.And(cll.ExactMatchLevel("family_class"), cll.JaroWinklerLevel("given", 0.85)).configure(
+                label_for_charts="same family name, given names similar"
+            ),
+            _level('"family_class_l" = "family_class_r"', "same family name only").configure(m_probability=0.02),
+            cll.ElseLevel().configure(label_for_charts="different names"),
+        ],
+    )
+    license_number = cl.CustomComparison(
+        output_column_name="license_number",
+        comparison_description="Therapist license number",
+        comparison_levels=[
+            _null("license_number", "no license number"),
+            # An identifier: m is set, not trained, so name coincidences cannot teach EM otherwise.
+            cll.ExactMatchLevel("license_number").configure(
+                label_for_charts="same license number", m_probability=0.98, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="different license numbers", m_probability=0.02, fix_m_probability=True
+            ),
+        ],
+    )
+    # Context: the registered agent of the filings a person is named on. A controller's
+    # filings tend to share one agent (often the controller); a mass agent company is
+    # shared by thousands, which the term-frequency adjustment discounts.
+    context = cl.CustomComparison(
+        output_column_name="filing_agent",
+        comparison_description="Registered agent of the filings the person is named on",
+        comparison_levels=[
+            _null("agent_context", "no filing agent"),
+            cll.ExactMatchLevel("agent_context", term_frequency_adjustments=True).configure(
+                label_for_charts="named on filings with the same registered agent"
+            ),
+            cll.ElseLevel().configure(label_for_charts="filings with different registered agents"),
+        ],
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[name, premises_comparison(), license_number, context],
+        blocking_rules_to_generate_predictions=[
+            block_on("name_class_key_bk"),
+            block_on("license_number_bk"),
+            block_on("family_class", "street_bk"),
+        ],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def agent_settings() -> SettingsCreator:
+    """Registered-agent companies. Its parameters are set, not trained.
+
+    A handful of agent companies file for thousands of businesses, so two agent mentions
+    picked at random are often the same company: the assumption behind estimating u by
+    random sampling does not hold. The values below say what the levels mean instead:
+    two different agent companies almost never share a name, and one company's
+    mentions almost always do.
+    """
+    name = cl.CustomComparison(
+        output_column_name="agent_name",
+        comparison_description="Registered-agent company names",
+        comparison_levels=[
+            _null("name", "name missing"),
+            cll.ExactMatchLevel("name").configure(label_for_charts="same name", m_probability=0.95, u_probability=0.001),
+            cll.JaroWinklerLevel("name", 0.92).configure(
+                label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)", m_probability=0.04, u_probability=0.005
+            ),
+            cll.ElseLevel().configure(label_for_charts="different names", m_probability=0.01, u_probability=0.994),
+        ],
+    )
+    place = premises_comparison()
+    fixed = {  # label -> (m, u)
+        "same street address and unit": (0.80, 0.001),
+        "same street address, one unit missing": (0.10, 0.0005),
+        "same street address, different unit or city": (0.02, 0.002),
+        "same ZIP code or city": (0.05, 0.05),
+        "different places": (0.03, 0.9465),
+    }
+    for level in place._comparison_levels:
+        label = getattr(level, "label_for_charts", None) or getattr(level, "_label_for_charts", None)
+        if label in fixed:
+            m, u = fixed[label]
+            level.configure(m_probability=m, u_probability=u)
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=0.01,
+        comparisons=[name, place],
+        blocking_rules_to_generate_predictions=[block_on("name_bk"), block_on("street_bk", "city")],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model and how to train it without labels."""
+
+    name: str
+    settings: callable
+    prior_rules: tuple  # deterministic rules for the prior probability of a match
+    prior_recall: float
+    em_blocks: tuple  # blocking rules for expectation maximisation rounds
+    trained: bool  # False: the settings carry every parameter
+    # Columns blocked on through a `<column>_bk` copy in which over-common values are left out.
+    blocking_columns: tuple[str, ...]
+
+
+MODEL_SPECS = {
+    "business": ModelSpec(
+        "business", business_settings,
+        (block_on("name_bk", "street_bk"), block_on("filing_ref_bk")), 0.6,
+        # Blocks that leave the premises columns free, so premises weights are learned.
+        (block_on("name_bk"), block_on("phone_bk")), True,
+        ("name", "street", "phone", "filing_ref"),
+    ),
+    "person": ModelSpec(
+        "person", person_settings,
+        (block_on("name_key", "street_bk"), block_on("license_number_bk")), 0.6,
+        (block_on("license_number_bk"), block_on("name_class_key_bk")), True,
+        ("name_class_key", "license_number", "street"),
+    ),
+    "agent": ModelSpec(
+        "agent", agent_settings,
+        (), 1.0, (), False,
+        ("name", "street"),
+    ),
+}

@@ -1,0 +1,191 @@
+"""Normalize names, addresses and phones, with the libraries made for each.
+
+- Person names: the `LAST, FIRST` form is split at the comma; otherwise family-name-
+  first order is recognised by a known family name in front, and nameparser splits the
+  rest. Given names lose hyphens and inner spaces (Mei-Ling, Mei Ling, Meiling agree).
+- Business names: upper case, d/b/a prefixes, `&` as AND, punctuation, leading THE and
+  legal suffixes removed.
+- Addresses: usaddress tags the parts; street suffixes and directions take their USPS
+  abbreviations, and the unit keeps only its identifier (Suite 5, Ste 5 and #5 agree).
+- Phones: phonenumbers, to E.164; numbers it finds invalid (0000000000) become unknown.
+
+Every function takes raw text (or None) and returns None for unknown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+import usaddress
+from nameparser import HumanName
+
+from harborlight.resolve.romanization import family_class, known_family_names
+
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^A-Z0-9 ]+")
+LEGAL_SUFFIXES = frozenset(
+    "LLC LLLP LLP LP LTD INC INCORPORATED CORP CORPORATION CO COMPANY PLLC PA PC PLC".split()
+)
+_DBA = re.compile(r"^(D\s*/?\s*B\s*/?\s*A|A\s*/?\s*K\s*/?\s*A)\b[\s:.-]*", re.IGNORECASE)
+STREET_SUFFIXES = {
+    "STREET": "ST", "STR": "ST", "ST": "ST", "AVENUE": "AVE", "AV": "AVE", "AVE": "AVE", "AVN": "AVE",
+    "BOULEVARD": "BLVD", "BLVD": "BLVD", "BLV": "BLVD", "ROAD": "RD", "RD": "RD", "DRIVE": "DR", "DR": "DR",
+    "HIGHWAY": "HWY", "HWY": "HWY", "PARKWAY": "PKWY", "PKWY": "PKWY", "PKY": "PKWY", "LANE": "LN", "LN": "LN",
+    "WAY": "WAY", "COURT": "CT", "CT": "CT", "PLACE": "PL", "PL": "PL", "CIRCLE": "CIR", "CIR": "CIR",
+    "TERRACE": "TER", "TER": "TER", "PLAZA": "PLZ", "PLZ": "PLZ", "SQUARE": "SQ", "SQ": "SQ", "TRAIL": "TRL",
+}
+DIRECTIONS = {
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "N": "N", "S": "S", "E": "E", "W": "W",
+    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+    "NE": "NE", "NW": "NW", "SE": "SE", "SW": "SW",
+}
+
+
+def clean(text: str | None) -> str | None:
+    """Upper case ASCII letters and digits, single spaces; None when nothing is left."""
+    if text is None:
+        return None
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").upper()
+    out = _SPACES.sub(" ", _NOT_WORD.sub(" ", folded)).strip()
+    return out or None
+
+
+# -- phones ---------------------------------------------------------------------------------
+@lru_cache(maxsize=200_000)
+def normalize_phone(raw: str | None, region: str = "US") -> str | None:
+    if not raw or not any(c.isdigit() for c in raw):
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# -- business names -------------------------------------------------------------------------
+@lru_cache(maxsize=200_000)
+def normalize_business_name(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = _DBA.sub("", raw.strip()).replace("&", " AND ").replace("+", " AND ")
+    text = re.sub(r"\b([A-Za-z])\.(?=[A-Za-z]\.)", r"\1", text)  # L.L.C. -> LLC
+    words = (clean(text) or "").split()
+    while words and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    if len(words) > 1 and words[0] == "THE":
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def looks_like_company(raw: str | None) -> bool:
+    """A name ending in a legal suffix, or with words only companies use."""
+    words = (clean(_DBA.sub("", raw or "").replace(".", "")) or "").split()
+    company_words = {"HOLDINGS", "INVESTMENTS", "GROUP", "MANAGEMENT", "ENTERPRISES", "SERVICES", "AGENTS", "AGENT"}
+    return bool(words) and (words[-1] in LEGAL_SUFFIXES or bool(company_words & set(words)))
+
+
+# -- addresses ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Address:
+    street: str | None  # "1145 AIRPORT PKWY": number, direction, name, suffix
+    unit: str | None  # "148"
+
+
+_UNIT_WORDS = re.compile(r"\b(SUITE|STE|UNIT|APT|APARTMENT|RM|ROOM|FL|FLOOR|BLDG)\b\.?|#", re.IGNORECASE)
+
+
+@lru_cache(maxsize=500_000)
+def parse_address(raw: str | None) -> Address:
+    if not raw or not raw.strip():
+        return Address(None, None)
+    try:
+        tagged, _ = usaddress.tag(raw)
+    except usaddress.RepeatedLabelError:
+        tagged = {}
+    number = clean(tagged.get("AddressNumber"))
+    name = clean(tagged.get("StreetName"))
+    if not number or not name:
+        return _fallback_address(raw)
+    pre = DIRECTIONS.get(clean(tagged.get("StreetNamePreDirectional")) or "", "")
+    post_type = clean(tagged.get("StreetNamePostType")) or ""
+    suffix = STREET_SUFFIXES.get(post_type, post_type)
+    post_dir = DIRECTIONS.get(clean(tagged.get("StreetNamePostDirectional")) or "", "")
+    street = " ".join(p for p in (number, pre, name, suffix, post_dir) if p)
+    unit = clean(tagged.get("OccupancyIdentifier") or tagged.get("SubaddressIdentifier"))
+    return Address(street, unit.replace(" ", "") if unit else None)
+
+
+def _fallback_address(raw: str) -> Address:
+    """When the tagger cannot find a number and a street: split off the unit, clean the rest."""
+    parts = _UNIT_WORDS.split(raw, maxsplit=1)
+    street_words = (clean(parts[0]) or "").split()
+    street = " ".join(STREET_SUFFIXES.get(w, DIRECTIONS.get(w, w)) for w in street_words) or None
+    unit = clean(parts[-1]) if len(parts) > 1 else None
+    return Address(street, unit.replace(" ", "") if unit else None)
+
+
+def zip5(raw: str | None) -> str | None:
+    digits = re.sub(r"\D", "", raw or "")
+    return digits[:5] if len(digits) >= 5 else None
+
+
+# -- person names ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PersonName:
+    given: str | None  # hyphens and inner spaces removed: MEILING
+    middle: str | None  # initials and further names
+    family: str | None
+    family_class: str | None  # romanization class (ZHANG and CHANG share one)
+
+    @property
+    def token_key(self) -> str | None:
+        """Given and family name in alphabetical order: the same whichever order was written."""
+        parts = sorted(p for p in (self.given, self.family) if p)
+        return " ".join(parts) or None
+
+    @property
+    def class_key(self) -> str | None:
+        """As token_key, with the family name replaced by its romanization class."""
+        parts = sorted(p for p in (self.given, self.family_class) if p)
+        return " ".join(parts) or None
+
+
+def _given_and_middle(words: list[str]) -> tuple[str | None, str | None]:
+    """Join a multi-part given name (MEI LING -> MEILING); single letters are middle initials."""
+    given = [w for w in words if len(w) > 1]
+    initials = [w for w in words if len(w) == 1]
+    return ("".join(given) or None), (" ".join(initials) or None)
+
+
+@lru_cache(maxsize=500_000)
+def parse_person_name(raw: str | None) -> PersonName:
+    if not raw or not raw.strip():
+        return PersonName(None, None, None, None)
+    # A hyphen joins the parts of one name (Eun-woo, Smith-Jones): join them before splitting.
+    raw = re.sub(r"\s*-\s*", "", raw)
+    if "," in raw:
+        family_part, _, rest = raw.partition(",")
+        family = clean(family_part)
+        given, middle = _given_and_middle((clean(rest) or "").split())
+    else:
+        words = (clean(raw) or "").split()
+        families = known_family_names()
+        if len(words) >= 2 and words[0] in families and words[-1] not in families:
+            family = words[0]  # family name first, as in ZHANG WEI
+            given, middle = _given_and_middle(words[1:])
+        else:
+            parsed = HumanName(" ".join(words))
+            family = clean(parsed.last) or (words[-1] if words else None)
+            given, middle = _given_and_middle(
+                (clean(f"{parsed.first} {parsed.middle}") or "").split() if parsed.first else words[:-1]
+            )
+            if given is None and middle is None and len(words) > 1:
+                given, middle = _given_and_middle(words[:-1])
+    family = family.replace(" ", "") if family else None
+    return PersonName(given, middle, family, family_class(family) if family else None)
