@@ -112,3 +112,24 @@ def small_world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("world")
     generate(out, seed=11, scale=1.0)
     return out
+
+
+@pytest.fixture(scope="session")
+def resolved_world(small_world, tmp_path_factory) -> Path:
+    """The data directory of a warehouse holding `small_world`, ingested and resolved."""
+    from harborlight.ingest import ingest
+    from harborlight.resolve.stage import resolve
+
+    data_dir = tmp_path_factory.mktemp("resolved")
+    with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
+        ingest(small_world, warehouse)
+        resolve(warehouse)
+    return data_dir
+
+
+@pytest.fixture
+def resolved_warehouse(resolved_world):
+    """`resolved_world`'s warehouse, opened read-only."""
+    warehouse = Warehouse(resolved_world / "warehouse.duckdb", installation_key(resolved_world), read_only=True)
+    yield warehouse
+    warehouse.close()

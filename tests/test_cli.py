@@ -45,8 +45,12 @@ def test_synth_ingest_status_export_round_trip(tmp_path):
     ingested = harborlight("ingest", "world", "--data-dir", str(data), cwd=tmp_path)
     assert ingested.returncode == 0, ingested.stderr
     assert "loaded filings.csv" in ingested.stdout
+    resolved = harborlight("resolve", "--data-dir", str(data), cwd=tmp_path)
+    assert resolved.returncode == 0, resolved.stderr
+    assert "business:" in resolved.stdout
     status = harborlight("status", "--data-dir", str(data), cwd=tmp_path)
     assert status.returncode == 0 and "fl_sunbiz" in status.stdout
+    assert "resolution: duckdb" in status.stdout
     exported = harborlight("export", "--format", "csv", "--out", "out", "--data-dir", str(data), cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "out" / "persons.csv").exists()

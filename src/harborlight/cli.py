@@ -162,6 +162,8 @@ def resolve_command(
         out.print(f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities")
     if report.skipped:
         out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
+    for note in report.notes:
+        out.print(f"note: {escape(note)}")
 
 
 @app.command("explain")

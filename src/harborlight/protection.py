@@ -1,9 +1,18 @@
 """Who is protected, and how a protected person is shown. Every output path goes through here.
 
-A person is protected when their only link to any business is as a worker
-(victim-centered rules, section 1). Until the network stage adds probable
-nominees, that means: every mention of them, after entity resolution, is a
-therapist license.
+A person is protected when their only link to a business is as a worker, or when
+they are named as an officer but are a probable nominee (victim-centered rules,
+section 1). After entity resolution this module applies the rule as: any person
+who holds a therapist license is protected, whatever else the records name them
+as. A licensed worker listed as an officer is the textbook nominee; a legitimate
+owner who is also a licensed therapist is protected too, which hides a name from
+analysts but never points an investigation at a worker. The error is chosen in
+that direction on purpose.
+
+Entity resolution can miss a join: a worker's license and the filing that names her
+as officer may stay two entities. So anyone whose name (in any romanization) is the
+name of a protected worker is protected as well. A controller who shares a worker's
+name is then hidden too; that costs an investigation a lead, never a worker her safety.
 A protected person is shown by a stable pseudonym, and their name never leaves
 the warehouse: the SQL below does not even select it.
 """
@@ -17,13 +26,19 @@ WORKER_ROLES = ("therapist",)
 
 
 def protected_persons_sql() -> str:
-    """Person entities all of whose records link them to a business only as a worker."""
+    """Person entities linked to a business as a worker, or bearing a protected worker's name."""
     roles = ", ".join(f"'{r}'" for r in WORKER_ROLES)
     return f"""
-    SELECT entity_id
-    FROM person_mentions
-    GROUP BY entity_id
-    HAVING bool_and(person_role IN ({roles}))"""
+    WITH workers AS (
+      SELECT entity_id FROM person_mentions GROUP BY entity_id HAVING bool_or(person_role IN ({roles}))
+    ),
+    worker_names AS (
+      SELECT DISTINCT name_class_key FROM person_mentions
+      WHERE entity_id IN (SELECT entity_id FROM workers) AND name_class_key IS NOT NULL
+    )
+    SELECT entity_id FROM workers
+    UNION
+    SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM worker_names)"""
 
 
 def pseudonym(entity_id: str) -> str:

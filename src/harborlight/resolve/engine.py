@@ -20,6 +20,9 @@ DEFAULT_THRESHOLD = 0.9  # match probability at or above which two mentions are 
 DEFAULT_MAX_BLOCK_KEY = 1000  # a blocking value shared by more mentions than this is skipped
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept at all
 MAX_U_PAIRS = 2e6
+# Below this many mentions, estimates from the data would be noise: the model runs on its
+# shipped starting values instead of training.
+MIN_TRAINING_MENTIONS = 1000
 SEED = 42
 
 logging.getLogger("splink").setLevel(logging.WARNING)
@@ -39,6 +42,8 @@ class ModelResult:
     edges: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, gamma_*/bf_* columns
     levels: list[dict]  # comparison, gamma, label, m, u, log2_bayes_factor
     skipped: list[SkippedKey] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # training steps the data was too small for
+    prior: float | None = None  # probability that two random mentions match, as used
 
 
 def blocking_keys_sql(table: str, column: str, cap: int) -> str:
@@ -64,7 +69,7 @@ def prepare_mentions(mentions: pa.Table, spec: ModelSpec, cap: int) -> tuple[pa.
         for column in spec.blocking_columns
         for value, n in con.execute(blocking_keys_sql("mentions", column, cap)).fetchall()
     ]
-    prepared = con.execute(with_blocking_keys_sql("mentions", spec.blocking_columns, cap)).to_arrow_table()
+    prepared = con.sql(with_blocking_keys_sql("mentions", spec.blocking_columns, cap)).to_arrow_table()
     con.close()
     return prepared, skipped
 
@@ -96,16 +101,39 @@ def _levels(model_json: dict) -> list[dict]:
     return out
 
 
+def _train(linker, spec: ModelSpec, n: int) -> list[str]:
+    """Train what the data allows. A step the data is too small for is skipped and noted;
+    its parameters keep the starting values set in the model."""
+    from splink.internals.exceptions import EMTrainingException, SplinkException
+
+    notes = []
+    max_pairs = max(1.0, min(MAX_U_PAIRS, n * (n - 1) / 2))
+    steps = [
+        ("prior", lambda: linker.training.estimate_probability_two_random_records_match(
+            list(spec.prior_rules), recall=spec.prior_recall)),
+        ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=SEED)),
+    ] + [
+        (f"m by EM, round {i}", lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule))
+        for i, rule in enumerate(spec.em_blocks, start=1)
+    ]
+    for name, step in steps:
+        try:
+            step()
+        except (EMTrainingException, SplinkException, ValueError, ZeroDivisionError) as exc:
+            notes.append(f"{spec.name}: {name} skipped ({str(exc).splitlines()[0][:120]}); starting values kept")
+    return notes
+
+
 def _train_and_predict(linker, spec: ModelSpec, n: int, threshold: float):
-    if spec.trained:
-        linker.training.estimate_probability_two_random_records_match(list(spec.prior_rules), recall=spec.prior_recall)
-        max_pairs = max(1.0, min(MAX_U_PAIRS, n * (n - 1) / 2))
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=SEED)
-        for rule in spec.em_blocks:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    if not spec.trained:
+        notes = []
+    elif n < MIN_TRAINING_MENTIONS:
+        notes = [f"{spec.name}: {n} mentions are too few to train on; shipped starting values used"]
+    else:
+        notes = _train(linker, spec, n)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
-    return predictions, clusters
+    return predictions, clusters, notes
 
 
 def cluster_keys_sql(clusters: str) -> str:
@@ -125,13 +153,13 @@ def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[p
     from splink import DuckDBAPI, Linker
 
     con = duckdb.connect()
-    linker = Linker(DuckDBAPI(con).register(mentions), spec.settings(), log_level=logging.ERROR)
-    predictions, clusters = _train_and_predict(linker, spec, mentions.num_rows, threshold)
-    keys = con.execute(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
-    edges = con.execute(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()
+    linker = Linker(DuckDBAPI(con).register(mentions), spec.make_settings(), log_level=logging.ERROR)
+    predictions, clusters, notes = _train_and_predict(linker, spec, mentions.num_rows, threshold)
+    keys = con.sql(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
+    edges = con.sql(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()
     model_json = linker.misc.save_model_to_json()
     con.close()
-    return keys, edges, model_json
+    return keys, edges, model_json, notes
 
 
 def resolve_model(
@@ -144,14 +172,15 @@ def resolve_model(
     spec = MODEL_SPECS[model]
     if mentions.num_rows < 2:
         ids = mentions.column("unique_id")
-        return ModelResult(model, pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), [], [])
+        return ModelResult(model, pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), [], [], [])
     prepared, skipped = prepare_mentions(mentions, spec, max_block_key)
     if engine == "duckdb":
-        keys, edges, model_json = run_duckdb(prepared, spec, threshold)
+        keys, edges, model_json, notes = run_duckdb(prepared, spec, threshold)
     elif engine == "spark":
         from harborlight.resolve.spark_engine import run_spark
 
-        keys, edges, model_json = run_spark(prepared, spec, threshold)
+        keys, edges, model_json, notes = run_spark(prepared, spec, threshold)
     else:
         raise ValueError(f"unknown engine {engine!r}: use duckdb or spark")
-    return ModelResult(model, keys, edges, _levels(model_json), skipped)
+    prior = model_json.get("probability_two_random_records_match")
+    return ModelResult(model, keys, edges, _levels(model_json), skipped, notes, prior)

@@ -11,7 +11,9 @@ the prior from deterministic rules assumed to have the recall given.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -47,7 +49,9 @@ def premises_comparison() -> cl.CustomComparison:
                 'AND coalesce("zip5_l" = "zip5_r" OR "city_l" = "city_r", TRUE)',
                 "same street address, one unit missing",
             ),
-            _level('"street_l" = "street_r"', "same street address, different unit or city"),
+            _level('"street_l" = "street_r"', "same street address, different unit or city").configure(
+                m_probability=0.01
+            ),
             _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city"),
             cll.ElseLevel().configure(label_for_charts="different places"),
         ],
@@ -63,7 +67,9 @@ def business_settings() -> SettingsCreator:
             cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
                 label_for_charts="same name"
             ),
-            cll.ArrayIntersectLevel("names", 1).configure(label_for_charts="a legal or trading name in common"),
+            cll.ArrayIntersectLevel("names", 1).configure(
+                label_for_charts="a legal or trading name in common", m_probability=0.1
+            ),
             cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)"),
             cll.JaroWinklerLevel("name", 0.8).configure(label_for_charts="names similar (Jaro-Winkler >= 0.8)"),
             cll.ElseLevel().configure(label_for_charts="different names"),
@@ -90,19 +96,10 @@ def business_settings() -> SettingsCreator:
             cll.ElseLevel().configure(label_for_charts="different filings", m_probability=0.05, fix_m_probability=True),
         ],
     )
-    period = cl.CustomComparison(
-        output_column_name="active_period",
-        comparison_description="When each record shows the business active",
-        comparison_levels=[
-            _null("date_from", "dates missing"),
-            _level('"date_from_l" <= "date_to_r" AND "date_from_r" <= "date_to_l"', "active at the same time"),
-            cll.ElseLevel().configure(label_for_charts="active at different times"),
-        ],
-    )
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, premises_comparison(), phone, filing, period],
+        comparisons=[name, premises_comparison(), phone, filing],
         blocking_rules_to_generate_predictions=[
             block_on("name_bk", "city"),
             block_on("street_bk", "city"),
@@ -209,7 +206,7 @@ def agent_settings() -> SettingsCreator:
         "different places": (0.03, 0.9465),
     }
     for level in place._comparison_levels:
-        label = getattr(level, "label_for_charts", None) or getattr(level, "_label_for_charts", None)
+        label = _label(level)
         if label in fixed:
             m, u = fixed[label]
             level.configure(m_probability=m, u_probability=u)
@@ -224,6 +221,47 @@ def agent_settings() -> SettingsCreator:
     )
 
 
+STARTING_VALUES_FILE = "data/starting_values.json"
+
+
+def starting_values() -> dict:
+    """Parameters learned on a synthetic world (unsupervised), shipped with the package.
+
+    They are where training starts, and what a model uses as it is when the data are too
+    few to train on (see engine.MIN_TRAINING_MENTIONS). `scripts/make_starting_values.py`
+    makes the file.
+    """
+    path = resources.files("harborlight.resolve").joinpath(STARTING_VALUES_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _label(level) -> str | None:
+    return getattr(level, "label_for_charts", None) or getattr(level, "_label_for_charts", None)
+
+
+def apply_starting_values(settings: SettingsCreator, values: dict) -> SettingsCreator:
+    """Set m, u and the prior from `values` (comparison -> label -> [m, u]) where the model leaves them open."""
+    if not values:
+        return settings
+    for comparison in settings.comparisons:
+        levels = values.get("levels", {}).get(comparison._output_column_name, {})
+        for level in comparison._comparison_levels:
+            mu = levels.get(_label(level))
+            if not mu:
+                continue
+            m, u = mu
+            options = {}
+            if m is not None and getattr(level, "m_probability", None) is None:
+                options["m_probability"] = m
+            if u is not None and getattr(level, "u_probability", None) is None:
+                options["u_probability"] = u
+            if options:
+                level.configure(**options)
+    if values.get("prior"):
+        settings.probability_two_random_records_match = values["prior"]
+    return settings
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A model and how to train it without labels."""
@@ -234,6 +272,10 @@ class ModelSpec:
     prior_recall: float
     em_blocks: tuple  # blocking rules for expectation maximisation rounds
     trained: bool  # False: the settings carry every parameter
+
+    def make_settings(self) -> SettingsCreator:
+        """The model's settings, with the shipped starting values where training will begin."""
+        return apply_starting_values(self.settings(), starting_values().get(self.name, {}))
     # Columns blocked on through a `<column>_bk` copy in which over-common values are left out.
     blocking_columns: tuple[str, ...]
 

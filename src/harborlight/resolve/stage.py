@@ -40,6 +40,7 @@ class ResolveReport:
     mentions: dict[str, int] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str, str, int]] = field(default_factory=list)  # model, column, value, mentions
+    notes: list[str] = field(default_factory=list)
 
 
 def mentions_with_entities_sql(model: str) -> str:
@@ -189,6 +190,7 @@ def resolve(
             _write_model(warehouse, mentions, result)
             report.mentions[model] = mentions.num_rows
             report.skipped += [(model, k.column, k.value, k.mentions) for k in result.skipped]
+            report.notes += result.notes
         warehouse.run(record_entities_sql())
         warehouse.run(entities_sql())
         warehouse.run(premises_sql())
