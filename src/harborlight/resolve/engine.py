@@ -153,7 +153,8 @@ def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[p
     from splink import DuckDBAPI, Linker
 
     con = duckdb.connect()
-    linker = Linker(DuckDBAPI(con).register(mentions), spec.make_settings(), log_level=logging.ERROR)
+    settings = spec.make_settings(term_frequencies=mentions.num_rows >= MIN_TRAINING_MENTIONS)
+    linker = Linker(DuckDBAPI(con).register(mentions), settings, log_level=logging.ERROR)
     predictions, clusters, notes = _train_and_predict(linker, spec, mentions.num_rows, threshold)
     keys = con.sql(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
     edges = con.sql(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()

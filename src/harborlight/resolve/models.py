@@ -58,13 +58,13 @@ def premises_comparison() -> cl.CustomComparison:
     )
 
 
-def business_settings() -> SettingsCreator:
+def business_settings(term_frequencies: bool = True) -> SettingsCreator:
     name = cl.CustomComparison(
         output_column_name="business_name",
         comparison_description="Business names (legal and trading)",
         comparison_levels=[
             _null("name", "name missing"),
-            cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(
+            cll.ExactMatchLevel("name", term_frequency_adjustments=term_frequencies).configure(
                 label_for_charts="same name"
             ),
             cll.ArrayIntersectLevel("names", 1).configure(
@@ -112,16 +112,16 @@ def business_settings() -> SettingsCreator:
     )
 
 
-def person_settings() -> SettingsCreator:
+def person_settings(term_frequencies: bool = True) -> SettingsCreator:
     name = cl.CustomComparison(
         output_column_name="person_name",
         comparison_description="Person names, in any order and romanization",
         comparison_levels=[
             _null("name_key", "name missing"),
-            cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
+            cll.ExactMatchLevel("name_key", term_frequency_adjustments=term_frequencies).configure(
                 label_for_charts="same given and family name"
             ),
-            cll.ExactMatchLevel("name_class_key", term_frequency_adjustments=True).configure(
+            cll.ExactMatchLevel("name_class_key", term_frequency_adjustments=term_frequencies).configure(
                 label_for_charts="same name in another romanization"
             ),
             cll.JaroWinklerLevel("name_key", 0.92).configure(
@@ -156,7 +156,7 @@ def person_settings() -> SettingsCreator:
         comparison_description="Registered agent of the filings the person is named on",
         comparison_levels=[
             _null("agent_context", "no filing agent"),
-            cll.ExactMatchLevel("agent_context", term_frequency_adjustments=True).configure(
+            cll.ExactMatchLevel("agent_context", term_frequency_adjustments=term_frequencies).configure(
                 label_for_charts="named on filings with the same registered agent"
             ),
             cll.ElseLevel().configure(label_for_charts="filings with different registered agents"),
@@ -176,7 +176,7 @@ def person_settings() -> SettingsCreator:
     )
 
 
-def agent_settings() -> SettingsCreator:
+def agent_settings(term_frequencies: bool = True) -> SettingsCreator:
     """Registered-agent companies. Its parameters are set, not trained.
 
     A handful of agent companies file for thousands of businesses, so two agent mentions
@@ -273,9 +273,14 @@ class ModelSpec:
     em_blocks: tuple  # blocking rules for expectation maximisation rounds
     trained: bool  # False: the settings carry every parameter
 
-    def make_settings(self) -> SettingsCreator:
-        """The model's settings, with the shipped starting values where training will begin."""
-        return apply_starting_values(self.settings(), starting_values().get(self.name, {}))
+    def make_settings(self, term_frequencies: bool = True) -> SettingsCreator:
+        """The model's settings, with the shipped starting values where training will begin.
+
+        Term-frequency adjustments need a data set large enough for its value counts to
+        mean something: in ten records, a name that appears twice is not a common name.
+        """
+        settings = self.settings(term_frequencies=term_frequencies)
+        return apply_starting_values(settings, starting_values().get(self.name, {}))
     # Columns blocked on through a `<column>_bk` copy in which over-common values are left out.
     blocking_columns: tuple[str, ...]
 
