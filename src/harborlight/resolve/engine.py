@@ -74,6 +74,37 @@ def prepare_mentions(mentions: pa.Table, spec: ModelSpec, cap: int) -> tuple[pa.
     return prepared, skipped
 
 
+def representatives_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Each mention with the smallest id among mentions identical to it in `columns`."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    return f"SELECT unique_id, min(unique_id) OVER (PARTITION BY {keys}) AS representative FROM {table}"
+
+
+def collapse_identical(mentions: pa.Table, columns: tuple[str, ...]) -> tuple[pa.Table, pa.Table]:
+    """The representative mentions, and the map from every mention to its representative."""
+    con = duckdb.connect()
+    con.register("mentions", mentions)
+    mapping = con.sql(representatives_sql("mentions", columns)).to_arrow_table()
+    con.register("mapping", mapping)
+    kept = con.sql(
+        "SELECT m.* FROM mentions m JOIN mapping USING (unique_id) WHERE unique_id = representative ORDER BY unique_id"
+    ).to_arrow_table()
+    con.close()
+    return kept, mapping
+
+
+def expand_clusters(keys: pa.Table, mapping: pa.Table) -> pa.Table:
+    """Give every collapsed mention its representative's cluster."""
+    con = duckdb.connect()
+    con.register("keys", keys)
+    con.register("mapping", mapping)
+    out = con.sql(
+        "SELECT m.unique_id, k.cluster_key FROM mapping m JOIN keys k ON k.unique_id = m.representative ORDER BY m.unique_id"
+    ).to_arrow_table()
+    con.close()
+    return out
+
+
 def _levels(model_json: dict) -> list[dict]:
     """Each comparison level with the gamma value Splink gives it, its label and its weight."""
     import math
@@ -171,17 +202,25 @@ def resolve_model(
     max_block_key: int = DEFAULT_MAX_BLOCK_KEY,
 ) -> ModelResult:
     spec = MODEL_SPECS[model]
-    if mentions.num_rows < 2:
+    mapping = None
+    if spec.collapse_on and mentions.num_rows:
+        mentions, mapping = collapse_identical(mentions, spec.collapse_on)
+    skipped: list[SkippedKey] = []
+    if mentions.num_rows < 2:  # nothing to compare
         ids = mentions.column("unique_id")
-        return ModelResult(model, pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), [], [], [])
-    prepared, skipped = prepare_mentions(mentions, spec, max_block_key)
-    if engine == "duckdb":
-        keys, edges, model_json, notes = run_duckdb(prepared, spec, threshold)
-    elif engine == "spark":
-        from harborlight.resolve.spark_engine import run_spark
-
-        keys, edges, model_json, notes = run_spark(prepared, spec, threshold)
+        keys, edges, model_json, notes = pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), {}, []
     else:
-        raise ValueError(f"unknown engine {engine!r}: use duckdb or spark")
+        prepared, skipped = prepare_mentions(mentions, spec, max_block_key)
+        if engine == "duckdb":
+            keys, edges, model_json, notes = run_duckdb(prepared, spec, threshold)
+        elif engine == "spark":
+            from harborlight.resolve.spark_engine import run_spark
+
+            keys, edges, model_json, notes = run_spark(prepared, spec, threshold)
+        else:
+            raise ValueError(f"unknown engine {engine!r}: use duckdb or spark")
+    if mapping is not None:
+        keys = expand_clusters(keys, mapping)
     prior = model_json.get("probability_two_random_records_match")
-    return ModelResult(model, keys, edges, _levels(model_json), skipped, notes, prior)
+    levels = _levels(model_json) if model_json else []
+    return ModelResult(model, keys, edges, levels, skipped, notes, prior)

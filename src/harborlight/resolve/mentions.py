@@ -64,6 +64,11 @@ def business_mentions_sql() -> str:
     ORDER BY unique_id"""
 
 
+def _birth_date(extra: str) -> str:
+    """A date of birth, when a source carries one as an extra column (the contract has none)."""
+    return f"coalesce({extra}->>'date_of_birth', {extra}->>'birth_date', {extra}->>'dob')"
+
+
 def person_mentions_sql() -> str:
     """Person officers, therapist licensees, and registered agents who are people.
 
@@ -77,19 +82,20 @@ def person_mentions_sql() -> str:
            CASE WHEN o.address IS NULL THEN f.principal_city ELSE o.city END AS city,
            CASE WHEN o.address IS NULL THEN f.principal_state ELSE o.state END AS state,
            o.zip, NULL AS license_number, o.role AS person_role, o.name_type AS declared_type,
-           f.registered_agent_name AS agent_context
+           f.registered_agent_name AS agent_context, {_birth_date('o.extra')} AS birth_date
     FROM officers o
     LEFT JOIN filings f ON f.source = o.source AND f.record_id = o.filing_record_id
     WHERE o.name_type IS DISTINCT FROM 'company'
     UNION ALL
     SELECT {_uid('licenses')}, 'licenses', source, record_id,
-           licensee_name, address, city, state, zip, license_number, 'therapist', 'person', NULL
+           licensee_name, address, city, state, zip, license_number, 'therapist', 'person', NULL,
+           {_birth_date('extra')}
     FROM licenses WHERE license_type = 'therapist'
     UNION ALL
     SELECT {_uid('registered_agent')}, 'registered_agent', source, record_id,
            registered_agent_name, registered_agent_address, registered_agent_city,
            registered_agent_state, registered_agent_zip, NULL, 'registered_agent', registered_agent_type,
-           registered_agent_name
+           registered_agent_name, NULL
     FROM filings WHERE registered_agent_name IS NOT NULL AND registered_agent_type IS DISTINCT FROM 'company'
     ORDER BY unique_id"""
 
@@ -141,6 +147,12 @@ def _business(row: dict) -> dict | None:
     }
 
 
+def _date_key(raw: str | None) -> str | None:
+    """Digits of a date (YYYYMMDD), so 1980-02-01 and 19800201 compare equal; None when not a date."""
+    digits = "".join(c for c in (raw or "") if c.isdigit())
+    return digits if len(digits) == 8 else None
+
+
 def _agent_key(raw: str | None) -> str | None:
     """The registered agent of the filing a person is named on, as a comparable key."""
     if not raw:
@@ -167,6 +179,7 @@ def _person(row: dict) -> dict | None:
         "license_number": (row["license_number"] or "").strip().upper() or None,
         "person_role": row["person_role"],
         "agent_context": _agent_key(row["agent_context"]),
+        "birth_date": _date_key(row["birth_date"]),
         **_place(row),
     }
 
@@ -185,7 +198,7 @@ _COLUMNS = {
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
         ("name_key", pa.string()), ("name_class_key", pa.string()), ("license_number", pa.string()),
-        ("person_role", pa.string()), ("agent_context", pa.string()),
+        ("person_role", pa.string()), ("agent_context", pa.string()), ("birth_date", pa.string()),
     ],
     "agent": [("name", pa.string())],
 }

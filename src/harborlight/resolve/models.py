@@ -52,6 +52,9 @@ def premises_comparison() -> cl.CustomComparison:
             _level('"street_l" = "street_r"', "same street address, different unit or city").configure(
                 m_probability=0.01
             ),
+            cll.JaroWinklerLevel("street", 0.9).configure(
+                label_for_charts="street addresses nearly the same (Jaro-Winkler >= 0.9)", m_probability=0.05
+            ),
             _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city"),
             cll.ElseLevel().configure(label_for_charts="different places"),
         ],
@@ -140,11 +143,15 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
         comparison_levels=[
             _null("license_number", "no license number"),
             # An identifier: m is set, not trained, so name coincidences cannot teach EM otherwise.
+            # About one record in ten carries a mistyped or reissued number.
             cll.ExactMatchLevel("license_number").configure(
-                label_for_charts="same license number", m_probability=0.98, fix_m_probability=True
+                label_for_charts="same license number", m_probability=0.88, fix_m_probability=True
+            ),
+            cll.DamerauLevenshteinLevel("license_number", 1).configure(
+                label_for_charts="license numbers one keystroke apart", m_probability=0.04, fix_m_probability=True
             ),
             cll.ElseLevel().configure(
-                label_for_charts="different license numbers", m_probability=0.02, fix_m_probability=True
+                label_for_charts="different license numbers", m_probability=0.08, fix_m_probability=True
             ),
         ],
     )
@@ -162,14 +169,28 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
             cll.ElseLevel().configure(label_for_charts="filings with different registered agents"),
         ],
     )
+    # A date of birth is not in the contract; some sources carry one as an extra column.
+    birth = cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="Date of birth, where a source gives one",
+        comparison_levels=[
+            _null("birth_date", "no date of birth"),
+            cll.ExactMatchLevel("birth_date").configure(label_for_charts="same date of birth"),
+            cll.DamerauLevenshteinLevel("birth_date", 1).configure(label_for_charts="dates of birth one digit apart"),
+            cll.ElseLevel().configure(label_for_charts="different dates of birth"),
+        ],
+    )
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, premises_comparison(), license_number, context],
+        comparisons=[name, premises_comparison(), license_number, context, birth],
         blocking_rules_to_generate_predictions=[
             block_on("name_class_key_bk"),
             block_on("license_number_bk"),
             block_on("family_class", "street_bk"),
+            block_on("given", "zip5"),
+            block_on("family_class", "zip5"),
+            block_on("birth_date"),
         ],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
@@ -283,6 +304,8 @@ class ModelSpec:
         return apply_starting_values(settings, starting_values().get(self.name, {}))
     # Columns blocked on through a `<column>_bk` copy in which over-common values are left out.
     blocking_columns: tuple[str, ...]
+    # Mentions identical in these columns are matched once, through their smallest id.
+    collapse_on: tuple[str, ...] = ()
 
 
 MODEL_SPECS = {
@@ -303,5 +326,7 @@ MODEL_SPECS = {
         "agent", agent_settings,
         (), 1.0, (), False,
         ("name", "street"),
+        # One agent company files for thousands of businesses in a few written forms.
+        collapse_on=("name", "street", "unit", "zip5", "city", "state"),
     ),
 }
