@@ -9,6 +9,7 @@ runs in memory beside it, and Spark in its own session, imported only when asked
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
 
 import duckdb
@@ -16,6 +17,8 @@ import pyarrow as pa
 
 from harborlight.resolve.models import MODEL_SPECS, ModelSpec
 
+# Splink's working database: bounded, spilling to disk beyond this.
+SPLINK_MEMORY_LIMIT = "4GB"
 DEFAULT_THRESHOLD = 0.9  # match probability at or above which two mentions are joined
 DEFAULT_MAX_BLOCK_KEY = 1000  # a blocking value shared by more mentions than this is skipped
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept at all
@@ -132,6 +135,11 @@ def _levels(model_json: dict) -> list[dict]:
     return out
 
 
+def settings_for(spec: ModelSpec, n: int):
+    """A model's settings for `n` mentions: term frequencies only where there are enough to count."""
+    return spec.make_settings(term_frequencies=n >= MIN_TRAINING_MENTIONS)
+
+
 def _train(linker, spec: ModelSpec, n: int) -> list[str]:
     """Train what the data allows. A step the data is too small for is skipped and noted;
     its parameters keep the starting values set in the model."""
@@ -155,7 +163,7 @@ def _train(linker, spec: ModelSpec, n: int) -> list[str]:
     return notes
 
 
-def _train_and_predict(linker, spec: ModelSpec, n: int, threshold: float):
+def train_and_predict(linker, spec: ModelSpec, n: int, threshold: float):
     if not spec.trained:
         notes = []
     elif n < MIN_TRAINING_MENTIONS:
@@ -180,13 +188,12 @@ def joined_pairs_sql(predictions: str, threshold: float) -> str:
     ORDER BY unique_id_l, unique_id_r"""
 
 
-def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict]:
+def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict, list[str]]:
     from splink import DuckDBAPI, Linker
 
-    con = duckdb.connect()
-    settings = spec.make_settings(term_frequencies=mentions.num_rows >= MIN_TRAINING_MENTIONS)
-    linker = Linker(DuckDBAPI(con).register(mentions), settings, log_level=logging.ERROR)
-    predictions, clusters, notes = _train_and_predict(linker, spec, mentions.num_rows, threshold)
+    con = duckdb.connect(config={"memory_limit": SPLINK_MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
+    linker = Linker(DuckDBAPI(con).register(mentions), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
+    predictions, clusters, notes = train_and_predict(linker, spec, mentions.num_rows, threshold)
     keys = con.sql(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
     edges = con.sql(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()
     model_json = linker.misc.save_model_to_json()

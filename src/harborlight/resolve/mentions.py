@@ -223,14 +223,26 @@ def mention_schema(model: str) -> pa.Schema:
     return pa.schema(_KEY + _COLUMNS[model] + _PLACE)
 
 
+BATCH_ROWS = 50_000
+
+
 def build_mentions(warehouse: Warehouse, model: str) -> pa.Table:
-    """The normalized mentions of one model, as an Arrow table ordered by unique_id."""
+    """The normalized mentions of one model, as an Arrow table ordered by unique_id.
+
+    Rows are fetched and normalized in batches, so memory holds one batch of raw rows
+    at a time beside the growing Arrow table.
+    """
     sql, normalize = MODELS[model]
-    raw = warehouse.dicts(sql())
     schema = mention_schema(model)
-    rows = []
-    for row in raw:
-        normalized = normalize(row)
-        if normalized is not None:
-            rows.append({k: row[k] for k, _ in _KEY[:4]} | normalized)
-    return pa.Table.from_pylist(rows, schema=schema)
+    cursor = warehouse.run(sql())
+    names = [d[0] for d in cursor.description]
+    batches = []
+    while chunk := cursor.fetchmany(BATCH_ROWS):
+        rows = []
+        for values in chunk:
+            row = dict(zip(names, values))
+            normalized = normalize(row)
+            if normalized is not None:
+                rows.append({k: row[k] for k, _ in _KEY[:4]} | normalized)
+        batches.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)

@@ -16,7 +16,7 @@ import tempfile
 import duckdb
 import pyarrow as pa
 
-from harborlight.resolve.engine import MIN_TRAINING_MENTIONS, _train_and_predict, cluster_keys_sql, joined_pairs_sql
+from harborlight.resolve.engine import train_and_predict, cluster_keys_sql, joined_pairs_sql, settings_for
 from harborlight.resolve.models import ModelSpec
 
 _session = None
@@ -55,9 +55,8 @@ def run_spark(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa
     spark = spark_session()
     frame = spark.createDataFrame(mentions.to_pandas())
     api = SparkAPI(spark_session=spark)
-    settings = spec.make_settings(term_frequencies=mentions.num_rows >= MIN_TRAINING_MENTIONS)
-    linker = Linker(api.register(frame), settings, log_level=logging.ERROR)
-    predictions, clusters, notes = _train_and_predict(linker, spec, mentions.num_rows, threshold)
+    linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
+    predictions, clusters, notes = train_and_predict(linker, spec, mentions.num_rows, threshold)
     # Bring the results back as Arrow and name clusters as the DuckDB engine does.
     con = duckdb.connect()
     con.register("clusters", pa.Table.from_pandas(clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]))
