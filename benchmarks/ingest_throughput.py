@@ -30,8 +30,20 @@ CACHE = Path(__file__).parent / ".cache"
 SEED = 1
 
 
+def _generator_version() -> str:
+    """A digest of the generator's source, so a changed generator never reuses an old world."""
+    import hashlib
+
+    import harborlight.synth as synth
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(synth.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def world(scale: float) -> Path:
-    folder = CACHE / f"world-seed{SEED}-scale{scale:g}"
+    folder = CACHE / f"world-{_generator_version()}-seed{SEED}-scale{scale:g}"
     done = folder / ".complete"
     if not done.exists():
         generate(folder, seed=SEED, scale=scale)

@@ -42,7 +42,7 @@ class SkippedKey:
 class ModelResult:
     model: str
     clusters: pa.Table  # unique_id, cluster_key (the smallest unique_id in its cluster)
-    edges: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, gamma_*/bf_* columns
+    edges: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, gamma_*/mw_* columns
     levels: list[dict]  # comparison, gamma, label, m, u, log2_bayes_factor
     skipped: list[SkippedKey] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # training steps the data was too small for

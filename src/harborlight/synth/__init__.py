@@ -1,0 +1,1 @@
+"""The synthetic world: IMB networks and legitimate businesses, with ground truth."""
