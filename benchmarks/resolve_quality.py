@@ -65,9 +65,9 @@ def harborlight_person_mentions(frame) -> pa.Table:
         rows.append({
             "unique_id": r["unique_id"], "record_type": "febrl", "source": "febrl", "record_id": r["unique_id"],
             "raw_name": None, "given": name.given, "middle": name.middle, "family": name.family,
-            "family_class": name.family_class, "name_key": name.token_key, "name_class_key": name.class_key,
+            "family_class": name.family_class, "name_key": name.token_key, "name_class_key": name.class_key, "alt_class_key": name.alt_class_key,
             "license_number": (r["soc_sec_id"] or "").strip() or None, "person_role": "unknown",
-            "agent_context": None, "birth_date": r["date_of_birth"] or None, "street": address.street, "unit": None, "zip5": zip5(str(r["postcode"])),
+            "agent_context": None, "birth_date": r["date_of_birth"] or None, "mailing_context": None, "street": address.street, "unit": None, "zip5": zip5(str(r["postcode"])),
             "city": (r["suburb"] or "").upper() or None, "state": (r["state"] or "").upper() or None,
             "raw_address": None, "raw_city": None, "raw_state": None, "raw_zip": None, "priority": 9,
         })

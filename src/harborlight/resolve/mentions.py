@@ -82,20 +82,21 @@ def person_mentions_sql() -> str:
            CASE WHEN o.address IS NULL THEN f.principal_city ELSE o.city END AS city,
            CASE WHEN o.address IS NULL THEN f.principal_state ELSE o.state END AS state,
            o.zip, NULL AS license_number, o.role AS person_role, o.name_type AS declared_type,
-           f.registered_agent_name AS agent_context, {_birth_date('o.extra')} AS birth_date
+           f.registered_agent_name AS agent_context, {_birth_date('o.extra')} AS birth_date,
+           f.mailing_address AS mailing_context
     FROM officers o
     LEFT JOIN filings f ON f.source = o.source AND f.record_id = o.filing_record_id
     WHERE o.name_type IS DISTINCT FROM 'company'
     UNION ALL
     SELECT {_uid('licenses')}, 'licenses', source, record_id,
            licensee_name, address, city, state, zip, license_number, 'therapist', 'person', NULL,
-           {_birth_date('extra')}
+           {_birth_date('extra')}, NULL
     FROM licenses WHERE license_type = 'therapist'
     UNION ALL
     SELECT {_uid('registered_agent')}, 'registered_agent', source, record_id,
            registered_agent_name, registered_agent_address, registered_agent_city,
            registered_agent_state, registered_agent_zip, NULL, 'registered_agent', registered_agent_type,
-           registered_agent_name, NULL
+           registered_agent_name, NULL, mailing_address
     FROM filings WHERE registered_agent_name IS NOT NULL AND registered_agent_type IS DISTINCT FROM 'company'
     ORDER BY unique_id"""
 
@@ -176,10 +177,12 @@ def _person(row: dict) -> dict | None:
         "family_class": name.family_class,
         "name_key": name.token_key,
         "name_class_key": name.class_key,
+        "alt_class_key": name.alt_class_key,
         "license_number": (row["license_number"] or "").strip().upper() or None,
         "person_role": row["person_role"],
         "agent_context": _agent_key(row["agent_context"]),
         "birth_date": _date_key(row["birth_date"]),
+        "mailing_context": parse_address(row["mailing_context"]).street,
         **_place(row),
     }
 
@@ -197,8 +200,10 @@ _COLUMNS = {
     ],
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
-        ("name_key", pa.string()), ("name_class_key", pa.string()), ("license_number", pa.string()),
+        ("name_key", pa.string()), ("name_class_key", pa.string()), ("alt_class_key", pa.string()),
+        ("license_number", pa.string()),
         ("person_role", pa.string()), ("agent_context", pa.string()), ("birth_date", pa.string()),
+        ("mailing_context", pa.string()),
     ],
     "agent": [("name", pa.string())],
 }

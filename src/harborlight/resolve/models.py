@@ -127,6 +127,10 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
             cll.ExactMatchLevel("name_class_key", term_frequency_adjustments=term_frequencies).configure(
                 label_for_charts="same name in another romanization"
             ),
+            _level(
+                '"name_class_key_l" = "alt_class_key_r" OR "alt_class_key_l" = "name_class_key_r"',
+                "same name, family and given names read the other way",
+            ).configure(m_probability=0.05),
             cll.JaroWinklerLevel("name_key", 0.92).configure(
                 label_for_charts="names nearly the same, in any order (Jaro-Winkler >= 0.92)"
             ),
@@ -169,6 +173,19 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
             cll.ElseLevel().configure(label_for_charts="filings with different registered agents"),
         ],
     )
+    # Context again: the mailing address of those filings. One owner's companies often
+    # share a mailing address; a business's own premises is shared by nobody else.
+    mailing = cl.CustomComparison(
+        output_column_name="filing_mailing_address",
+        comparison_description="Mailing address of the filings the person is named on",
+        comparison_levels=[
+            _null("mailing_context", "no filing mailing address"),
+            cll.ExactMatchLevel("mailing_context", term_frequency_adjustments=term_frequencies).configure(
+                label_for_charts="named on filings with the same mailing address"
+            ),
+            cll.ElseLevel().configure(label_for_charts="filings with different mailing addresses"),
+        ],
+    )
     # A date of birth is not in the contract; some sources carry one as an extra column.
     birth = cl.CustomComparison(
         output_column_name="birth_date",
@@ -183,9 +200,10 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, premises_comparison(), license_number, context, birth],
+        comparisons=[name, premises_comparison(), license_number, context, mailing, birth],
         blocking_rules_to_generate_predictions=[
             block_on("name_class_key_bk"),
+            "l.alt_class_key_bk = r.name_class_key_bk",
             block_on("license_number_bk"),
             block_on("family_class", "street_bk"),
             block_on("given", "zip5"),
@@ -320,7 +338,7 @@ MODEL_SPECS = {
         "person", person_settings,
         (block_on("name_key", "street_bk"), block_on("license_number_bk")), 0.6,
         (block_on("license_number_bk"), block_on("name_class_key_bk")), True,
-        ("name_class_key", "license_number", "street"),
+        ("name_class_key", "alt_class_key", "license_number", "street"),
     ),
     "agent": ModelSpec(
         "agent", agent_settings,

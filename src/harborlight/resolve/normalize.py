@@ -1,8 +1,10 @@
 """Normalize names, addresses and phones, with the libraries made for each.
 
-- Person names: the `LAST, FIRST` form is split at the comma; otherwise family-name-
-  first order is recognised by a known family name in front, and nameparser splits the
-  rest. Given names lose hyphens and inner spaces (Mei-Ling, Mei Ling, Meiling agree).
+- Person names: the `LAST, FIRST` form is split at the comma. Without a comma, a name
+  is read family-name-first when it starts with a known family name (and does not end
+  with one), given-name-first otherwise, and the other reading is kept as an
+  alternative. nameparser removes titles and suffixes. Given names lose hyphens and
+  inner spaces (Mei-Ling, Mei Ling, Meiling agree).
 - Business names: upper case, d/b/a prefixes, `&` as AND, punctuation, leading THE and
   legal suffixes removed.
 - Addresses: usaddress tags the parts; street suffixes and directions take their USPS
@@ -139,21 +141,35 @@ def zip5(raw: str | None) -> str | None:
 @dataclass(frozen=True)
 class PersonName:
     given: str | None  # hyphens and inner spaces removed: MEILING
-    middle: str | None  # initials and further names
+    middle: str | None  # initials
     family: str | None
     family_class: str | None  # romanization class (ZHANG and CHANG share one)
+    # Without a comma, "TRAN THI TUAN" may be family-first or given-first. The reading
+    # not taken is kept, so a comparison can try it too.
+    alt_given: str | None = None
+    alt_family: str | None = None
+
+    @staticmethod
+    def _key(given: str | None, family: str | None, classed: bool) -> str | None:
+        if classed and family:
+            family = family_class(family)
+        parts = sorted(p for p in (given, family) if p)
+        return " ".join(parts) or None
 
     @property
     def token_key(self) -> str | None:
         """Given and family name in alphabetical order: the same whichever order was written."""
-        parts = sorted(p for p in (self.given, self.family) if p)
-        return " ".join(parts) or None
+        return self._key(self.given, self.family, classed=False)
 
     @property
     def class_key(self) -> str | None:
         """As token_key, with the family name replaced by its romanization class."""
-        parts = sorted(p for p in (self.given, self.family_class) if p)
-        return " ".join(parts) or None
+        return self._key(self.given, self.family, classed=True)
+
+    @property
+    def alt_class_key(self) -> str | None:
+        """class_key of the other reading of a name written without a comma."""
+        return self._key(self.alt_given, self.alt_family, classed=True) if self.alt_family else None
 
 
 def _given_and_middle(words: list[str]) -> tuple[str | None, str | None]:
@@ -161,6 +177,13 @@ def _given_and_middle(words: list[str]) -> tuple[str | None, str | None]:
     given = [w for w in words if len(w) > 1]
     initials = [w for w in words if len(w) == 1]
     return ("".join(given) or None), (" ".join(initials) or None)
+
+
+def _without_titles(text: str) -> list[str]:
+    """Words of a name, less titles and suffixes (Dr., Mrs., Jr., III) as nameparser knows them."""
+    parsed = HumanName(text)
+    drop = set((clean(parsed.title) or "").split()) | set((clean(parsed.suffix) or "").split())
+    return [w for w in (clean(text) or "").split() if w not in drop]
 
 
 @lru_cache(maxsize=500_000)
@@ -172,20 +195,19 @@ def parse_person_name(raw: str | None) -> PersonName:
     if "," in raw:
         family_part, _, rest = raw.partition(",")
         family = clean(family_part)
-        given, middle = _given_and_middle((clean(rest) or "").split())
+        family = family.replace(" ", "") if family else None
+        given, middle = _given_and_middle(_without_titles(rest))
+        return PersonName(given, middle, family, family_class(family) if family else None)
+    words = _without_titles(raw)
+    if not words:
+        return PersonName(None, None, None, None)
+    if len(words) == 1:
+        return PersonName(None, None, words[0], family_class(words[0]))
+    given_first = (*_given_and_middle(words[:-1]), words[-1])
+    family_first = (*_given_and_middle(words[1:]), words[0])
+    families = known_family_names()
+    if words[0] in families and words[-1] not in families:
+        (given, middle, family), (alt_given, _, alt_family) = family_first, given_first
     else:
-        words = (clean(raw) or "").split()
-        families = known_family_names()
-        if len(words) >= 2 and words[0] in families and words[-1] not in families:
-            family = words[0]  # family name first, as in ZHANG WEI
-            given, middle = _given_and_middle(words[1:])
-        else:
-            parsed = HumanName(" ".join(words))
-            family = clean(parsed.last) or (words[-1] if words else None)
-            given, middle = _given_and_middle(
-                (clean(f"{parsed.first} {parsed.middle}") or "").split() if parsed.first else words[:-1]
-            )
-            if given is None and middle is None and len(words) > 1:
-                given, middle = _given_and_middle(words[:-1])
-    family = family.replace(" ", "") if family else None
-    return PersonName(given, middle, family, family_class(family) if family else None)
+        (given, middle, family), (alt_given, _, alt_family) = given_first, family_first
+    return PersonName(given, middle, family, family_class(family), alt_given, alt_family)
