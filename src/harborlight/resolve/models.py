@@ -32,6 +32,21 @@ def _null(column: str, label: str) -> cll.CustomLevel:
     ).configure(is_null_level=True)
 
 
+def _same_or_not(
+    column: str, output: str, description: str, missing: str, same: str, different: str, tf: bool = False
+) -> cl.CustomComparison:
+    """A three-level comparison: missing, the same value (optionally weighed by its frequency), different."""
+    return cl.CustomComparison(
+        output_column_name=output,
+        comparison_description=description,
+        comparison_levels=[
+            _null(column, missing),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=tf).configure(label_for_charts=same),
+            cll.ElseLevel().configure(label_for_charts=different),
+        ],
+    )
+
+
 def premises_comparison() -> cl.CustomComparison:
     """Where the two records place the business or person."""
     return cl.CustomComparison(
@@ -78,15 +93,7 @@ def business_settings(term_frequencies: bool = True) -> SettingsCreator:
             cll.ElseLevel().configure(label_for_charts="different names"),
         ],
     )
-    phone = cl.CustomComparison(
-        output_column_name="phone",
-        comparison_description="Phone number (E.164)",
-        comparison_levels=[
-            _null("phone", "phone missing"),
-            cll.ExactMatchLevel("phone").configure(label_for_charts="same phone"),
-            cll.ElseLevel().configure(label_for_charts="different phones"),
-        ],
-    )
+    phone = _same_or_not("phone", "phone", "Phone number (E.164)", "phone missing", "same phone", "different phones")
     filing = cl.CustomComparison(
         output_column_name="filing_reference",
         comparison_description="A trade name's owner filing, or the filing itself",
@@ -162,29 +169,17 @@ def person_settings(term_frequencies: bool = True) -> SettingsCreator:
     # Context: the registered agent of the filings a person is named on. A controller's
     # filings tend to share one agent (often the controller); a mass agent company is
     # shared by thousands, which the term-frequency adjustment discounts.
-    context = cl.CustomComparison(
-        output_column_name="filing_agent",
-        comparison_description="Registered agent of the filings the person is named on",
-        comparison_levels=[
-            _null("agent_context", "no filing agent"),
-            cll.ExactMatchLevel("agent_context", term_frequency_adjustments=term_frequencies).configure(
-                label_for_charts="named on filings with the same registered agent"
-            ),
-            cll.ElseLevel().configure(label_for_charts="filings with different registered agents"),
-        ],
+    context = _same_or_not(
+        "agent_context", "filing_agent", "Registered agent of the filings the person is named on",
+        "no filing agent", "named on filings with the same registered agent",
+        "filings with different registered agents", tf=term_frequencies,
     )
     # Context again: the mailing address of those filings. One owner's companies often
     # share a mailing address; a business's own premises is shared by nobody else.
-    mailing = cl.CustomComparison(
-        output_column_name="filing_mailing_address",
-        comparison_description="Mailing address of the filings the person is named on",
-        comparison_levels=[
-            _null("mailing_context", "no filing mailing address"),
-            cll.ExactMatchLevel("mailing_context", term_frequency_adjustments=term_frequencies).configure(
-                label_for_charts="named on filings with the same mailing address"
-            ),
-            cll.ElseLevel().configure(label_for_charts="filings with different mailing addresses"),
-        ],
+    mailing = _same_or_not(
+        "mailing_context", "filing_mailing_address", "Mailing address of the filings the person is named on",
+        "no filing mailing address", "named on filings with the same mailing address",
+        "filings with different mailing addresses", tf=term_frequencies,
     )
     # A date of birth is not in the contract; some sources carry one as an extra column.
     birth = cl.CustomComparison(
