@@ -27,6 +27,9 @@ from harborlight.ingest import IngestReport, ingest
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
 from harborlight.resolve.explain import explain_entity, explanation_text
+from harborlight.indicators.explain import explain_risk, risk_text
+from harborlight.indicators.fairness import audit, groups_from_truth, read_groups
+from harborlight.indicators.scoring import Bands, score
 from harborlight.resolve.stage import resolve
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
@@ -171,11 +174,73 @@ def explain_command(
     entity_id: Annotated[str, typer.Argument(help="An entity id from the export or another command (biz-, per-, agt-).")],
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Show an entity's records and, for each join, the comparison levels and weights that made it."""
+    """Show an entity's records, each join with the levels and weights that made it, and for a
+    business every indicator that fired with its contribution and source records."""
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         explanation = explain_entity(warehouse, entity_id)
-    for line in explanation_text(explanation):
+        risk = explain_risk(warehouse, entity_id) if entity_id.startswith("biz-") else None
+    lines = explanation_text(explanation) + (risk_text(risk) if risk else [])
+    for line in lines:
         out.print(escape(line), highlight=False)
+
+
+@app.command("score")
+def score_command(
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="CSV of entity_id,is_imb for known outcomes: fit and calibrate the weights from them."),
+    ] = None,
+    elevated: Annotated[float, typer.Option(help="risk_score from which the band is elevated.")] = Bands.elevated,
+    high: Annotated[float, typer.Option(help="risk_score from which the band is high.")] = Bands.high,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Score every resolved business for the probability that it is an illicit massage business.
+
+    Scores come from conduct indicators only (review-board listings, service language,
+    conduct cues in reviews, hours, prices, premises churn, license problems, hotline
+    tips), never from names or words for ethnicity, nationality or language.
+    """
+    with open_warehouse(_settings(data_dir)) as warehouse:
+        report = score(warehouse, labels_path=labels, bands=Bands(elevated, high))
+    kind = "fitted from labels" if report.model.fitted else "default weights"
+    out.print(
+        f"scored {report.businesses:,} businesses ({kind}): {report.bands['high']:,} high, "
+        f"{report.bands['elevated']:,} elevated, {report.bands['low']:,} low; {report.evidence_rows:,} evidence records"
+    )
+    for note in report.notes:
+        out.print(f"note: {escape(note)}")
+
+
+audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("fairness")
+def audit_fairness_command(
+    groups: Annotated[
+        Path | None, typer.Option(help="Auditor's CSV: entity_id, group, optional is_imb (true/false).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="A synthetic world folder: take groups and IMB status from its truth/.")
+    ] = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Compare false-positive rates (band high) between groups of businesses not believed to be IMBs.
+
+    Fails, with exit code 1, when any group's rate exceeds 1.25 times the rate of the rest.
+    """
+    if (groups is None) == (truth is None):
+        raise HarborlightError("give exactly one of --groups FILE or --truth WORLD_DIR")
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        assignment = read_groups(groups) if groups else groups_from_truth(warehouse, truth)
+        result = audit(warehouse, assignment)
+    table = Table("group", "legitimate businesses", "in band high", "false-positive rate", "ratio to the rest")
+    for g in result.groups:
+        table.add_row(escape(g.group), f"{g.businesses:,}", f"{g.false_positives:,}", f"{g.rate:.3f}", f"{g.ratio_to_rest:.2f}")
+    out.print(table)
+    out.print(f"fairness audit {'passed' if result.passed else 'FAILED'} (a ratio above {result.max_ratio} fails)")
+    if not result.passed:
+        raise typer.Exit(1)
 
 
 @app.command("synth")
@@ -224,7 +289,7 @@ def demo_command(
     scale: Annotated[float, typer.Option(help="Size of the synthetic world (1 = about 1,000 businesses).")] = 1.0,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Run the main job on the built-in synthetic world (synth, ingest, resolve, export) in DATA_DIR/demo.
+    """Run the main job on the built-in synthetic world (synth, ingest, resolve, score, export) in DATA_DIR/demo.
 
     The demo keeps to its own folder so it never mixes with data you loaded.
     """
@@ -240,6 +305,7 @@ def demo_command(
     loaded = sum(f.records for f in result.ingest.loaded)
     out.print(f"synthetic world: {escape(str(result.world.out))} ({records:,} records, truth in truth/)")
     out.print(f"warehouse: {escape(str(demo_dir / 'warehouse.duckdb'))} ({loaded:,} records loaded)")
+    out.print(f"risk: {result.score.bands['high']:,} high, {result.score.bands['elevated']:,} elevated")
     entities = ", ".join(f"{n:,} {model}" for model, n in result.resolve.entities.items())
     out.print(f"entities: {entities}")
     out.print(f"export: {escape(str(result.export.out))}")

@@ -1,4 +1,4 @@
-"""The main job end to end: synthetic world, ingest, resolve, export.
+"""The main job end to end: synthetic world, ingest, resolve, score, export.
 
 The CLI's `demo` command and `make demo` call `run_demo`; tests call it too.
 """
@@ -13,6 +13,7 @@ from harborlight.config import Settings, installation_key
 from harborlight.errors import HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
+from harborlight.indicators.scoring import ScoreReport, score
 from harborlight.resolve.stage import ResolveReport, resolve
 from harborlight.synth.world import WorldSummary, generate
 from harborlight.warehouse import Warehouse
@@ -33,6 +34,7 @@ class DemoResult:
     world: WorldSummary
     ingest: IngestReport
     resolve: ResolveReport
+    score: ScoreReport
     export: ExportResult
 
 
@@ -53,6 +55,8 @@ def run_demo(
             raise HarborlightError("the synthetic world did not load; this is a bug in harborlight")
         on_step("resolve")
         resolved = resolve(warehouse, on_step=lambda s: on_step(f"resolve: {s}"))
+        on_step("score")
+        scored = score(warehouse)
         on_step("export")
         exported = export_csv(warehouse, data_dir / "export")
-    return DemoResult(world, report, resolved, exported)
+    return DemoResult(world, report, resolved, scored, exported)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harborlight.errors import UsageError
 from harborlight.protection import protected_persons_sql, shown_name
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
@@ -47,12 +48,20 @@ def record_entities_rows_sql() -> str:
     return "SELECT source, record_id, record_type, entity_id FROM record_entities ORDER BY record_type, source, record_id"
 
 
-def businesses_rows_sql() -> str:
-    # Risk and network columns stay empty until the scoring and network stages exist.
-    return """
-    SELECT entity_id, name, address, city, state, zip,
-           NULL AS risk_score, NULL AS risk_band, NULL AS network_id, NULL AS top_indicators
-    FROM entities WHERE kind = 'business' ORDER BY entity_id"""
+def businesses_rows_sql(scored: bool) -> str:
+    # Risk columns stay empty until `score` has run; network_id until the network stage exists.
+    risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
+    top = "s.top_indicators" if scored else "NULL"
+    join = "LEFT JOIN business_scores s USING (entity_id)" if scored else ""
+    return f"""
+    SELECT e.entity_id, e.name, e.address, e.city, e.state, e.zip,
+           {risk}, NULL AS network_id, {top}
+    FROM entities e {join} WHERE e.kind = 'business' ORDER BY e.entity_id"""
+
+
+def unscored_businesses_sql() -> str:
+    return """SELECT count(*) FROM entities e WHERE e.kind = 'business'
+              AND NOT EXISTS (SELECT 1 FROM business_scores s WHERE s.entity_id = e.entity_id)"""
 
 
 def persons_rows_sql() -> str:
@@ -81,9 +90,12 @@ def _person_rows(warehouse: Warehouse) -> Iterable[tuple]:
 def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     """Write the contract's four CSV files into `out`, each replaced whole or not at all."""
     require_current_resolution(warehouse)
+    scored = warehouse.table_exists("business_scores")
+    if scored and warehouse.rows(unscored_businesses_sql())[0][0]:
+        raise UsageError("entities were resolved again after scoring: run `harborlight score` again")
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
-        "businesses.csv": warehouse.rows(businesses_rows_sql()),
+        "businesses.csv": warehouse.rows(businesses_rows_sql(scored)),
         "persons.csv": list(_person_rows(warehouse)),
         "networks.csv": [],
     }

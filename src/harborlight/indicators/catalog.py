@@ -1,0 +1,258 @@
+"""The indicators: things a business does, each with its evidence.
+
+Every indicator has an id, a label, a default weight (log-odds it adds at full strength)
+and a function that returns its evidence: one row per source record that triggered it,
+as (entity_id, strength 0..1, record_type, source, record_id, excerpt).
+
+What no indicator reads: a person's name, a business's name, or any word for an
+ethnicity, a nationality or a language. Business names are used only to find which
+business a hotline tip concerns, never as evidence. Tests swap names and add and remove
+such words, and require every score to stay the same.
+
+Network context (shared control with high-risk businesses) belongs to the network
+stage: it adds rows to `indicator_evidence` under its own indicator ids, registered
+through `EXTRA_INDICATORS`, and scoring picks them up. Nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harborlight.indicators.lexicon import TermGroup, term_groups
+from harborlight.indicators.parsing import parse_hours, parse_price
+from harborlight.resolve.normalize import normalize_business_name, normalize_phone
+from harborlight.warehouse import Warehouse
+
+EvidenceRow = tuple[str, float, str, str, str, str]
+EXCERPT_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str
+    weight: float
+    evidence: Callable[[Warehouse], list[EvidenceRow]]
+    why: str  # one sentence: why this conduct is a signal
+
+
+# -- listings -------------------------------------------------------------------------------
+def review_board_listing_sql() -> str:
+    return """
+    SELECT bm.entity_id, 1.0, 'listings', l.source, l.record_id,
+           'listed on a sex-buyer review board: ' || coalesce(l.url, l.source || ':' || l.record_id)
+    FROM listings l
+    JOIN business_mentions bm ON bm.record_type = 'listings' AND bm.source = l.source AND bm.record_id = l.record_id
+    WHERE l.site_kind = 'review_board'"""
+
+
+def _review_board(warehouse: Warehouse) -> list[EvidenceRow]:
+    return warehouse.rows(review_board_listing_sql())
+
+
+# -- words in reviews and ads ---------------------------------------------------------------
+def text_match_sql(has_phrases: bool, has_abbreviations: bool) -> str:
+    """Reviews and posts about a business's listings that match a term group."""
+    conditions = []
+    if has_phrases:
+        conditions.append("regexp_matches(r.text, ?, 'i')")
+    if has_abbreviations:
+        conditions.append("regexp_matches(r.text, ?)")
+    return f"""
+    SELECT bm.entity_id, 1.0, 'reviews', r.source, r.record_id, substr(r.text, 1, {EXCERPT_CHARS})
+    FROM reviews r
+    JOIN business_mentions bm
+      ON bm.record_type = 'listings' AND bm.source = r.source AND bm.record_id = r.listing_record_id
+    WHERE {' OR '.join(conditions)}"""
+
+
+def _text(group: str) -> Callable[[Warehouse], list[EvidenceRow]]:
+    def evidence(warehouse: Warehouse) -> list[EvidenceRow]:
+        terms: TermGroup = term_groups()[group]
+        params = [p for p in (terms.phrase_pattern(), terms.abbreviation_pattern()) if p]
+        return warehouse.rows(text_match_sql(bool(terms.phrases), bool(terms.abbreviations)), params)
+
+    return evidence
+
+
+# -- hours and prices -----------------------------------------------------------------------
+def listing_field_sql(column: str) -> str:
+    return f"""
+    SELECT bm.entity_id, l.source, l.record_id, l.{column}, upper(coalesce(l.city, '')) || '|' || upper(coalesce(l.state, ''))
+    FROM listings l
+    JOIN business_mentions bm ON bm.record_type = 'listings' AND bm.source = l.source AND bm.record_id = l.record_id
+    WHERE l.{column} IS NOT NULL"""
+
+
+LATE_CLOSING = 23 * 60
+
+
+def hours_strength(text: str) -> float:
+    """1 for past midnight or around the clock, 0.7 for closing at 11 pm, 0.5 for on call."""
+    hours = parse_hours(text)
+    if hours is None:
+        return 0.0
+    if hours.always_open or (hours.closes is not None and hours.closes >= 24 * 60):
+        return 1.0
+    if hours.closes is not None and hours.closes >= LATE_CLOSING:
+        return 0.7
+    return 0.5 if hours.on_call else 0.0
+
+
+def _late_hours(warehouse: Warehouse) -> list[EvidenceRow]:
+    rows = []
+    for entity_id, source, record_id, text, _ in warehouse.rows(listing_field_sql("hours")):
+        strength = hours_strength(text)
+        if strength:
+            rows.append((entity_id, strength, "listings", source, record_id, f"hours: {text[:EXCERPT_CHARS]}"))
+    return rows
+
+
+MIN_LOCAL_PRICES = 8  # fewer priced listings in a city than this: compare with all listings
+
+
+def _cheap(warehouse: Warehouse) -> list[EvidenceRow]:
+    priced = []
+    for entity_id, source, record_id, text, place in warehouse.rows(listing_field_sql("price")):
+        hourly = parse_price(text)
+        if hourly:
+            priced.append((entity_id, source, record_id, text, place, hourly))
+    if not priced:
+        return []
+    by_place: dict[str, list[float]] = defaultdict(list)
+    for *_, place, hourly in priced:
+        by_place[place].append(hourly)
+    overall = statistics.median(p[-1] for p in priced)
+    rows = []
+    for entity_id, source, record_id, text, place, hourly in priced:
+        local = by_place[place]
+        median = statistics.median(local) if len(local) >= MIN_LOCAL_PRICES else overall
+        ratio = hourly / median
+        strength = 1.0 if ratio < 0.6 else 0.5 if ratio < 0.75 else 0.0
+        if strength:
+            note = f"price: {text[:60]} (about ${hourly:.0f}/hour; local median ${median:.0f})"
+            rows.append((entity_id, strength, "listings", source, record_id, note))
+    return rows
+
+
+# -- premises, licenses, hotline ------------------------------------------------------------
+def premises_churn_sql() -> str:
+    """Another business closed at these premises before this one opened, or opened after it closed,
+    within five years. Overlapping periods are not churn: they are more likely one business
+    whose records were not joined."""
+    return """
+    SELECT a.entity_id, CASE WHEN count(DISTINCT b.entity_id) >= 2 THEN 1.0 ELSE 0.6 END,
+           'premises', 'premises', a.premises_id,
+           'premises hosted ' || (count(DISTINCT b.entity_id) + 1) || ' businesses in turn within five years'
+    FROM business_premises a
+    JOIN business_premises b ON b.premises_id = a.premises_id AND b.entity_id <> a.entity_id
+    WHERE (b.last_seen IS NOT NULL AND b.last_seen <= a.first_seen AND a.first_seen - b.last_seen <= 5 * 365)
+       OR (a.last_seen IS NOT NULL AND a.last_seen <= b.first_seen AND b.first_seen - a.last_seen <= 5 * 365)
+    GROUP BY a.entity_id, a.premises_id"""
+
+
+def _churn(warehouse: Warehouse) -> list[EvidenceRow]:
+    return warehouse.rows(premises_churn_sql())
+
+
+def license_problem_sql() -> str:
+    return """
+    SELECT bm.entity_id,
+           CASE WHEN l.status IN ('revoked', 'suspended') THEN 1.0 ELSE 0.6 END,
+           'licenses', l.source, l.record_id,
+           'establishment license ' || coalesce(l.status, 'status unknown')
+             || coalesce('; discipline: ' || substr(l.discipline, 1, 120), '')
+    FROM licenses l
+    JOIN business_mentions bm ON bm.record_type = 'licenses' AND bm.source = l.source AND bm.record_id = l.record_id
+    WHERE l.license_type = 'establishment'
+      AND (l.status IN ('revoked', 'suspended', 'probation') OR l.discipline IS NOT NULL)"""
+
+
+def _license_problem(warehouse: Warehouse) -> list[EvidenceRow]:
+    return warehouse.rows(license_problem_sql())
+
+
+def unlicensed_advertising_sql() -> str:
+    """Businesses advertised on ad sites or review boards with no establishment license on file."""
+    return """
+    SELECT bm.entity_id, 1.0, 'listings', l.source, l.record_id,
+           'advertised on ' || l.site_kind || ' with no establishment license on file'
+    FROM listings l
+    JOIN business_mentions bm ON bm.record_type = 'listings' AND bm.source = l.source AND bm.record_id = l.record_id
+    WHERE l.site_kind IN ('ad_site', 'review_board')
+      AND NOT EXISTS (
+        SELECT 1 FROM business_mentions e WHERE e.entity_id = bm.entity_id AND e.record_type = 'licenses'
+      )"""
+
+
+def _unlicensed(warehouse: Warehouse) -> list[EvidenceRow]:
+    return warehouse.rows(unlicensed_advertising_sql())
+
+
+def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
+    """Tips that name a business's name or phone, when that points to exactly one business.
+
+    The tip's text is never part of the evidence: a tip can carry a survivor's details.
+    """
+    by_name: dict[str, set[str]] = defaultdict(set)
+    by_phone: dict[str, set[str]] = defaultdict(set)
+    for entity_id, name, phone in warehouse.rows("SELECT entity_id, name, phone FROM business_mentions"):
+        if name:
+            by_name[name].add(entity_id)
+        if phone:
+            by_phone[phone].add(entity_id)
+    rows = []
+    tips = warehouse.rows("SELECT source, record_id, business_name, phone, channel, received_at FROM tips")
+    for source, record_id, name, phone, channel, received in tips:
+        named = by_name.get(normalize_business_name(name) or "", set())
+        called = by_phone.get(normalize_phone(phone) or "", set())
+        candidates = (named & called) or (called if len(called) == 1 else set()) or (named if len(named) == 1 else set())
+        if len(candidates) == 1:
+            (entity_id,) = candidates
+            note = f"hotline tip by {channel} on {received:%Y-%m-%d} (contents withheld)"
+            rows.append((entity_id, 1.0, "tips", source, record_id, note))
+    return rows
+
+
+CONDUCT_CUES = {
+    "locked_door_buzzer": ("Locked door with a buzzer", 1.0),
+    "all_male_clientele": ("Almost entirely male clientele", 1.0),
+    "tip_pressure": ("Pressure for large tips", 0.8),
+    "workers_live_on_site": ("Workers living on the premises", 1.5),
+    "worker_turnover": ("Constant turnover of workers", 1.0),
+    "covered_windows": ("Covered windows", 0.8),
+    "cash_only": ("Cash only, no receipts", 0.5),
+}
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("sex_buyer_board_listing", "Listed on a sex-buyer review board", 3.0, _review_board,
+              "Buyers review businesses that sell sex on these boards (Polaris 2018)."),
+    Indicator("sexual_service_language", "Sexual-service language in reviews or ads", 3.0,
+              _text("sexual_service_language"), "Buyers describe the services bought in coded terms."),
+    *(
+        Indicator(cue, label, weight, _text(cue), "A conduct indicator listed by Polaris (2018).")
+        for cue, (label, weight) in CONDUCT_CUES.items()
+    ),
+    Indicator("late_night_hours", "Late-night, around-the-clock or on-call hours", 0.8, _late_hours,
+              "IMBs keep late or on-call hours (Polaris 2018); some legitimate spas do too, hence the low weight."),
+    Indicator("price_below_local_market", "Price well below the local median", 0.8, _cheap,
+              "Prices well below the local market are a Polaris indicator; cheap foot spas keep the weight low."),
+    Indicator("premises_churn", "Businesses closing and reopening at the same premises", 1.2, _churn,
+              "Exposed IMBs close and reopen at the same premises under a new name (Polaris 2018)."),
+    Indicator("license_problem", "License revoked, suspended, on probation or disciplined", 1.0, _license_problem,
+              "Regulators' findings against the establishment."),
+    Indicator("unlicensed_advertising", "Advertising without an establishment license", 0.5, _unlicensed,
+              "Advertising where buyers look, with no license on file."),
+    Indicator("hotline_tip", "Hotline tip about the business", 1.5, _hotline,
+              "Someone reported the business to the hotline."),
+)
+
+# Indicators added by later stages (network context); each appends to this list.
+EXTRA_INDICATORS: list[Indicator] = []
+
+
+def all_indicators() -> tuple[Indicator, ...]:
+    return INDICATORS + tuple(EXTRA_INDICATORS)

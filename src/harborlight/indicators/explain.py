@@ -1,0 +1,63 @@
+"""Why a business scored what it scored: each indicator that fired, its contribution, its records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harborlight.warehouse import Warehouse
+
+
+@dataclass
+class FiredIndicator:
+    indicator_id: str
+    contribution: float  # log-odds
+    evidence: list[tuple[str, str, str, str]] = field(default_factory=list)  # record_type, source, record_id, excerpt
+
+
+@dataclass
+class RiskExplanation:
+    entity_id: str
+    risk_score: float
+    risk_band: str
+    intercept: float
+    log_odds: float
+    fired: list[FiredIndicator]
+
+
+def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None:
+    """None when the business has not been scored."""
+    if not warehouse.table_exists("business_scores"):
+        return None
+    found = warehouse.rows(
+        "SELECT risk_score, risk_band, log_odds FROM business_scores WHERE entity_id = ?", [entity_id]
+    )
+    if not found:
+        return None
+    risk_score, band, log_odds = found[0]
+    weights = dict(warehouse.rows("SELECT indicator_id, weight FROM score_model"))
+    fired = []
+    for indicator_id, strength in warehouse.rows(
+        "SELECT indicator_id, max(strength) FROM indicator_evidence WHERE entity_id = ? GROUP BY 1", [entity_id]
+    ):
+        records = warehouse.rows(
+            "SELECT record_type, source, record_id, excerpt FROM indicator_evidence "
+            "WHERE entity_id = ? AND indicator_id = ? ORDER BY strength DESC, source, record_id",
+            [entity_id, indicator_id],
+        )
+        fired.append(FiredIndicator(indicator_id, weights.get(indicator_id, 0.0) * strength, records))
+    fired.sort(key=lambda f: (-f.contribution, f.indicator_id))
+    return RiskExplanation(entity_id, risk_score, band, weights.get("(intercept)", 0.0), log_odds, fired)
+
+
+def risk_text(risk: RiskExplanation, max_records: int = 5) -> list[str]:
+    lines = ["", f"risk: {risk.risk_score:.3f} ({risk.risk_band}); log-odds {risk.log_odds:+.2f}",
+             f"  {'baseline (no evidence)':<44} {risk.intercept:+7.2f}"]
+    for f in risk.fired:
+        lines.append(f"  {f.indicator_id:<44} {f.contribution:+7.2f}")
+        for record_type, source, record_id, excerpt in f.evidence[:max_records]:
+            lines.append(f"      {record_type}:{source}:{record_id}  {excerpt}")
+        if len(f.evidence) > max_records:
+            lines.append(f"      ... and {len(f.evidence) - max_records} more")
+    if not risk.fired:
+        lines.append("  no indicator fired")
+    return lines
