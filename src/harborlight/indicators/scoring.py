@@ -185,7 +185,12 @@ def fit_from_labels(features: dict[str, dict[str, float]], labels: dict[str, boo
 
 
 def _logit(model: Model, features: dict[str, float]) -> float:
-    return model.intercept + sum(contributions(model, features).values())
+    return log_odds(model, contributions(model, features))
+
+
+def log_odds(model: Model, parts: dict[str, float]) -> float:
+    """Intercept plus contributions, summed in indicator order so the result never depends on row order."""
+    return model.intercept + sum(parts[k] for k in sorted(parts))
 
 
 def score(
@@ -205,7 +210,7 @@ def score(
         counts = {"low": 0, "elevated": 0, "high": 0}
         for entity_id, feats in features.items():
             parts = contributions(model, feats)
-            logit = model.intercept + sum(parts.values())
+            logit = log_odds(model, parts)
             probability = model.probability(logit)
             band = bands.band(probability)
             counts[band] += 1

@@ -67,8 +67,13 @@ def premises_comparison() -> cl.CustomComparison:
             _level('"street_l" = "street_r"', "same street address, different unit or city").configure(
                 m_probability=0.01
             ),
-            cll.JaroWinklerLevel("street", 0.9).configure(
-                label_for_charts="street addresses nearly the same (Jaro-Winkler >= 0.9)", m_probability=0.05
+            # A typo in the street name, never in the house number: 102 and 103 Main St are neighbours.
+            cll.And(
+                _level('split_part("street_l", \' \', 1) = split_part("street_r", \' \', 1)', "same house number"),
+                cll.JaroWinklerLevel("street", 0.9),
+            ).configure(
+                label_for_charts="same house number, street names nearly the same (Jaro-Winkler >= 0.9)",
+                m_probability=0.05,
             ),
             _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city"),
             cll.ElseLevel().configure(label_for_charts="different places"),
