@@ -1,4 +1,4 @@
-"""Run every benchmark in this folder, one after another, each in its own process."""
+"""Run every benchmark in this folder with its default arguments, one after another, each in its own process."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def main() -> int:
         if script.name == Path(__file__).name or script.name.startswith("_"):
             continue
         print(f"== {script.name}", flush=True)
-        failed += subprocess.call([sys.executable, str(script), *sys.argv[1:]]) != 0
+        failed += subprocess.call([sys.executable, str(script)]) != 0
     return 1 if failed else 0
 
 

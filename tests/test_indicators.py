@@ -304,3 +304,44 @@ def test_garbage_in_a_label_file_is_a_clear_error(tmp_path, content, message):
 def test_bands_must_be_ordered():
     with pytest.raises(UsageError):
         Bands(elevated=0.8, high=0.5)
+
+
+def test_a_business_beside_a_flagged_one_at_the_same_time_is_flagged_too(write_rows, fresh_warehouse, tmp_path):
+    folder = tmp_path / "records"
+    write_rows("filings", [{"source": "fl", "record_id": "F1", "entity_name": "LUCKY RIVER HOLDINGS INC",
+                            "filed_date": "2019-01-01", "principal_address": "77 Bay Rd", "principal_city": "Miami",
+                            "principal_state": "FL"}], folder=folder)
+    write_rows("listings", [listing("1", "review_board", business_name="Golden Jade Spa", address="77 Bay Rd",
+                                    first_seen="2020-01-01", last_seen="2021-01-01")], folder=folder)
+    write_rows("reviews", [review("r1", "1", "Table shower then FS, new girl every week.")], folder=folder)
+    ingest(folder, fresh_warehouse)
+    resolve(fresh_warehouse)
+    score(fresh_warehouse)
+    evidence = fresh_warehouse.rows(
+        """SELECT re.record_type, ev.indicator_id FROM indicator_evidence ev JOIN record_entities re USING (entity_id)
+           WHERE ev.indicator_id = 'co_located_with_flagged_business'"""
+    )
+    assert evidence == [("filings", "co_located_with_flagged_business")]
+
+
+def test_explain_lists_each_fired_indicator_with_its_records(scored, fresh_warehouse):
+    from harborlight.indicators.explain import explain_risk, risk_text
+
+    scored({"listings": [listing("1", "review_board", hours="10am-2am")],
+            "reviews": [review("r1", "1", "Door was locked, had to ring a buzzer.")]})
+    (entity_id,) = fresh_warehouse.rows("SELECT entity_id FROM record_entities WHERE record_id = '1'")[0]
+    risk = explain_risk(fresh_warehouse, entity_id)
+    fired = {f.indicator_id: f for f in risk.fired}
+    assert set(fired) == {"sex_buyer_board_listing", "late_night_hours", "locked_door_buzzer", "unlicensed_advertising"}
+    assert risk.intercept + sum(f.contribution for f in risk.fired) == pytest.approx(risk.log_odds)
+    text = "\n".join(risk_text(risk))
+    assert "ring a buzzer" in text and "hours: 10am-2am" in text
+
+
+def test_every_indicator_is_documented():
+    from harborlight.indicators.catalog import all_indicators
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "scoring.md").read_text(encoding="utf-8")
+    for indicator in all_indicators():
+        assert f"`{indicator.id}`" in doc, indicator.id

@@ -228,8 +228,9 @@ CONDUCT_CUES = {
 }
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("sex_buyer_board_listing", "Listed on a sex-buyer review board", 3.0, _review_board,
-              "Buyers review businesses that sell sex on these boards (Polaris 2018)."),
+    Indicator("sex_buyer_board_listing", "Listed on a sex-buyer review board", 2.0, _review_board,
+              "Buyers review businesses that sell sex on these boards (Polaris 2018); a listing alone can be "
+              "a mistake, so what the posts describe weighs more."),
     Indicator("sexual_service_language", "Sexual-service language in reviews or ads", 3.0,
               _text("sexual_service_language"), "Buyers describe the services bought in coded terms."),
     *(
@@ -253,6 +254,26 @@ INDICATORS: tuple[Indicator, ...] = (
 # Indicators added by later stages (network context); each appends to this list.
 EXTRA_INDICATORS: list[Indicator] = []
 
+# Second pass: evidence that depends on other businesses' first-pass scores.
+CO_LOCATED = Indicator(
+    "co_located_with_flagged_business",
+    "Active at the same premises, at the same time, as a flagged business",
+    2.0,
+    lambda warehouse: [],  # filled by scoring.py from the first pass
+    "Records of one business that resolution did not join share its premises and its dates.",
+)
+CO_LOCATED_FROM_LOG_ODDS = 0.0  # a neighbour counts as flagged from a first-pass probability of 0.5
+
+
+def co_located_sql() -> str:
+    """Pairs of businesses at the same premises whose active periods overlap."""
+    return """
+    SELECT a.entity_id, b.entity_id, a.premises_id
+    FROM business_premises a
+    JOIN business_premises b ON b.premises_id = a.premises_id AND b.entity_id <> a.entity_id
+    WHERE coalesce(a.first_seen, DATE '1900-01-01') <= coalesce(b.last_seen, DATE '9999-12-31')
+      AND coalesce(b.first_seen, DATE '1900-01-01') <= coalesce(a.last_seen, DATE '9999-12-31')"""
+
 
 def all_indicators() -> tuple[Indicator, ...]:
-    return INDICATORS + tuple(EXTRA_INDICATORS)
+    return INDICATORS + tuple(EXTRA_INDICATORS) + (CO_LOCATED,)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from harborlight.errors import ContractError, UsageError
-from harborlight.indicators.catalog import Indicator, all_indicators
+from harborlight.indicators.catalog import CO_LOCATED, CO_LOCATED_FROM_LOG_ODDS, Indicator, all_indicators, co_located_sql
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -108,6 +108,23 @@ def strengths(warehouse: Warehouse) -> dict[str, dict[str, float]]:
         if entity_id in out:
             out[entity_id][indicator_id] = strength
     return out
+
+
+def add_co_located_evidence(warehouse: Warehouse, features: dict[str, dict[str, float]], model: Model) -> int:
+    """Second pass: a business active at the same premises and time as one the first pass flags."""
+    first_pass = {e: log_odds(model, contributions(model, f)) for e, f in features.items()}
+    rows = []
+    for entity_id, neighbour, premises_id in warehouse.rows(co_located_sql()):
+        if first_pass.get(neighbour, -math.inf) >= CO_LOCATED_FROM_LOG_ODDS and entity_id in features:
+            note = f"at premises {premises_id} at the same time as {neighbour}"
+            rows.append((entity_id, CO_LOCATED.id, 1.0, "premises", "premises", premises_id, note))
+    for entity_id, *_ in rows:
+        features[entity_id][CO_LOCATED.id] = 1.0
+    if rows:
+        warehouse.con.register("co_located", _table(sorted(set(rows)), EVIDENCE_SCHEMA))
+        warehouse.run("INSERT INTO indicator_evidence SELECT * FROM co_located")
+        warehouse.con.unregister("co_located")
+    return len(set(rows))
 
 
 def contributions(model: Model, features: dict[str, float]) -> dict[str, float]:
@@ -204,6 +221,7 @@ def score(
         n_evidence = collect_evidence(warehouse, indicators)
         features = strengths(warehouse)
         model = default_model(indicators)
+        n_evidence += add_co_located_evidence(warehouse, features, model)
         if labels_path is not None:
             model, notes = fit_from_labels(features, read_labels(labels_path), [i.id for i in indicators])
         rows = []
