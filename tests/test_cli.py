@@ -51,9 +51,17 @@ def test_synth_ingest_status_export_round_trip(tmp_path):
     status = harborlight("status", "--data-dir", str(data), cwd=tmp_path)
     assert status.returncode == 0 and "fl_sunbiz" in status.stdout
     assert "resolution: duckdb" in status.stdout
+    scored = harborlight("score", "--data-dir", str(data), cwd=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    assert "high" in scored.stdout
+    audited = harborlight("audit", "fairness", "--truth", "world", "--data-dir", str(data), cwd=tmp_path)
+    assert audited.returncode in (0, 1), audited.stderr
+    assert "fairness audit" in audited.stdout
     exported = harborlight("export", "--format", "csv", "--out", "out", "--data-dir", str(data), cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "out" / "persons.csv").exists()
+    businesses = (tmp_path / "out" / "businesses.csv").read_text(encoding="utf-8").splitlines()
+    assert any(",high," in line or ",low," in line for line in businesses[1:])
 
 
 def test_data_dir_defaults_to_harborlight_data_and_follows_the_environment(write_rows, tmp_path):
@@ -106,3 +114,15 @@ def test_demo_runs_the_main_job_and_says_where_the_results_are(tmp_path):
         assert (tmp_path / "d" / "demo" / "export" / name).exists()
     again = harborlight("demo", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert again.stdout == result.stdout
+
+
+def test_audit_fairness_explains_itself_and_takes_a_data_dir(tmp_path):
+    result = harborlight("audit", "fairness", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "--groups" in result.stdout and "--truth" in result.stdout and "--data-dir" in result.stdout
+
+
+def test_audit_fairness_needs_exactly_one_source_of_groups(tmp_path):
+    result = harborlight("audit", "fairness", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "give exactly one of --groups FILE or --truth WORLD_DIR" in result.stderr
