@@ -24,6 +24,7 @@ from harborlight.contract.readers import RecordFile
 from harborlight.errors import FileRejected, HarborlightError
 from harborlight.export.csv_export import export_csv
 from harborlight.ingest import IngestReport, ingest
+from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
 from harborlight.resolve.explain import explain_entity, explanation_text
@@ -209,6 +210,30 @@ def score_command(
     )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
+
+
+@app.command("networks")
+def networks_command(
+    threshold: Annotated[
+        float, typer.Option(help="Weight at or above which what two businesses share links them.")
+    ] = DEFAULT_LINK_THRESHOLD,
+    top: Annotated[int, typer.Option(help="How many networks to list.")] = 20,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Find the networks of businesses controlled together, and list them, strongest first.
+
+    Businesses are linked by the people, registered agents, phones and workers they share
+    and by succession at the same premises; a tie that many businesses share (a mass
+    registered agent, a franchisor) counts for little. Networks are the connected groups.
+    """
+    with open_warehouse(_settings(data_dir)) as warehouse:
+        report = find_networks(warehouse, threshold)
+        rows = warehouse.rows("SELECT network_id, n_businesses, n_persons, risk_score FROM networks LIMIT ?", [top])
+    out.print(f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses")
+    table = Table("network", "businesses", "persons", "risk")
+    for network_id, n_businesses, n_persons, risk in rows:
+        table.add_row(network_id, f"{n_businesses:,}", f"{n_persons:,}", "" if risk is None else f"{risk:.3f}")
+    out.print(table)
 
 
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)

@@ -1,4 +1,4 @@
-"""The main job end to end: synthetic world, ingest, resolve, score, export.
+"""The main job end to end: synthetic world, ingest, resolve, score, networks, export.
 
 The CLI's `demo` command and `make demo` call `run_demo`; tests call it too.
 """
@@ -14,6 +14,7 @@ from harborlight.errors import HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
 from harborlight.indicators.scoring import ScoreReport, score
+from harborlight.network.detect import find_networks
 from harborlight.resolve.stage import ResolveReport, resolve
 from harborlight.synth.world import WorldSummary, generate
 from harborlight.warehouse import Warehouse
@@ -57,6 +58,8 @@ def run_demo(
         resolved = resolve(warehouse, on_step=lambda s: on_step(f"resolve: {s}"))
         on_step("score")
         scored = score(warehouse)
+        on_step("networks")
+        find_networks(warehouse)
         on_step("export")
         exported = export_csv(warehouse, data_dir / "export")
     return DemoResult(world, report, resolved, scored, exported)

@@ -48,15 +48,28 @@ def record_entities_rows_sql() -> str:
     return "SELECT source, record_id, record_type, entity_id FROM record_entities ORDER BY record_type, source, record_id"
 
 
-def businesses_rows_sql(scored: bool) -> str:
-    # Risk columns stay empty until `score` has run; network_id until the network stage exists.
+def businesses_rows_sql(scored: bool, networked: bool) -> str:
+    # Risk columns stay empty until `score` has run, network_id until `networks` has.
     risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
     top = "s.top_indicators" if scored else "NULL"
-    join = "LEFT JOIN business_scores s USING (entity_id)" if scored else ""
+    network = "m.network_id" if networked else "NULL"
+    joins = ("LEFT JOIN business_scores s USING (entity_id) " if scored else "") + (
+        "LEFT JOIN network_members m ON m.business_id = e.entity_id" if networked else ""
+    )
     return f"""
     SELECT e.entity_id, e.name, e.address, e.city, e.state, e.zip,
-           {risk}, NULL AS network_id, {top}
-    FROM entities e {join} WHERE e.kind = 'business' ORDER BY e.entity_id"""
+           {risk}, {network} AS network_id, {top}
+    FROM entities e {joins} WHERE e.kind = 'business' ORDER BY e.entity_id"""
+
+
+def stale_network_members_sql() -> str:
+    return """SELECT count(*) FROM network_members m
+              WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.entity_id = m.business_id)"""
+
+
+def networks_rows_sql() -> str:
+    # Controllers are ranked by the next part of the network stage; until then the list is empty.
+    return "SELECT network_id, n_businesses, n_persons, risk_score, NULL AS controller_ids FROM networks"
 
 
 def unscored_businesses_sql() -> str:
@@ -93,11 +106,14 @@ def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     scored = warehouse.table_exists("business_scores")
     if scored and warehouse.rows(unscored_businesses_sql())[0][0]:
         raise UsageError("entities were resolved again after scoring: run `harborlight score` again")
+    networked = warehouse.table_exists("network_members")
+    if networked and warehouse.rows(stale_network_members_sql())[0][0]:
+        raise UsageError("entities were resolved again after the networks were found: run `harborlight networks` again")
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
-        "businesses.csv": warehouse.rows(businesses_rows_sql(scored)),
+        "businesses.csv": warehouse.rows(businesses_rows_sql(scored, networked)),
         "persons.csv": list(_person_rows(warehouse)),
-        "networks.csv": [],
+        "networks.csv": warehouse.rows(networks_rows_sql()) if networked else [],
     }
     out.mkdir(parents=True, exist_ok=True)
     counts = {}

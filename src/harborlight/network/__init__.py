@@ -1,0 +1,1 @@
+"""Networks: businesses controlled together, found through what they share."""
