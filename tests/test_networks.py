@@ -111,3 +111,84 @@ def test_network_ids_are_stable_between_runs(resolved_world, tmp_path):
         find_networks(warehouse)
         assert warehouse.rows("SELECT * FROM network_members ORDER BY ALL") == first
         assert len({n for n, _ in first}) >= 10
+
+
+def two_spa_records() -> dict:
+    filings = [
+        filing("F1", "LUCKY STAR SPA INC", "77 Bay Rd", "ZHANG, WEI", "person", "18 Cedar Lane"),
+        filing("F2", "GOLDEN JADE SPA LLC", "900 Pine Dr", "Wei Zhang", "person", "18 Cedar Ln"),
+    ]
+    officers = [
+        officer("F1-1", "F1", "ZHANG, WEI", "18 Cedar Lane"),
+        officer("F2-1", "F2", "Zhang Wei", None),
+        officer("F2-2", "F2", "KIM, SOO-JIN", "900 Pine Dr"),  # the worker, signed up as an officer
+        officer("F1-2", "F1", "PARK, MIN", "3 Lone Rd"),  # appears on nothing else: a probable nominee
+    ]
+    listings = [
+        {"source": "site", "record_id": f"L{i}", "site_kind": "review_board", "business_name": name,
+         "address": address, "city": "Miami", "state": "FL", "phone": "305-555-0188"}
+        for i, (name, address) in enumerate((("Lucky Star Spa", "77 Bay Rd"), ("Golden Jade Spa", "900 Pine Dr")))
+    ]
+    licenses = [
+        {"source": "board", "record_id": f"M{i}", "license_type": "therapist", "licensee_name": "KIM, SOO-JIN",
+         "license_number": "MA777", "business_name": name, "address": address, "city": "Miami", "state": "FL"}
+        for i, (name, address) in enumerate((("Lucky Star Spa", "77 Bay Rd"), ("Golden Jade Spa", "900 Pine Dr")))
+    ]
+    return {"filings": filings, "officers": officers, "listings": listings, "licenses": licenses}
+
+
+def person_of(warehouse, record_type: str, record_id: str) -> str:
+    return warehouse.rows("SELECT entity_id FROM record_entities WHERE record_type = ? AND record_id = ?",
+                          [record_type, record_id])[0][0]
+
+
+def test_the_controller_is_ranked_first_and_workers_and_nominees_never_ranked(networked, fresh_warehouse):
+    networked(two_spa_records())
+    controller = person_of(fresh_warehouse, "officers", "F1-1")
+    worker = person_of(fresh_warehouse, "licenses", "M0")
+    nominee = person_of(fresh_warehouse, "officers", "F1-2")
+    ranked = fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected ORDER BY controller_score DESC")
+    assert ranked[0][0] == controller
+    assert worker not in {p for (p,) in ranked} and nominee not in {p for (p,) in ranked}
+    flagged: dict[str, set[str]] = {}
+    for person, reason in fresh_warehouse.rows("SELECT person_id, reason FROM probable_nominees"):
+        flagged.setdefault(person, set()).add(reason)
+    assert "only footprint is one business inside a network" in flagged[nominee]
+    assert "a worker named as an officer" in flagged[person_of(fresh_warehouse, "officers", "F2-2")]
+
+
+def test_no_protected_person_is_a_controller_or_named_in_any_export(networked, fresh_warehouse, tmp_path):
+    import csv
+
+    from harborlight.export.csv_export import EXPORT_COLUMNS, export_csv
+    from harborlight.indicators.scoring import score
+
+    networked(two_spa_records())
+    score(fresh_warehouse)
+    find_networks(fresh_warehouse)
+    export_csv(fresh_warehouse, tmp_path / "out")
+    text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in EXPORT_COLUMNS)
+    for secret in ("SOO", "KIM", "MA777", "PARK", "MIN"):
+        assert secret not in text
+    with (tmp_path / "out" / "networks.csv").open(encoding="utf-8") as f:
+        (network,) = list(csv.DictReader(f))
+    controllers = network["controller_ids"].split(";")
+    assert controllers[0] == person_of(fresh_warehouse, "officers", "F1-1")
+    protected = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE protected")}
+    assert protected and not protected & set(controllers)
+    with (tmp_path / "out" / "persons.csv").open(encoding="utf-8") as f:
+        persons = {r["entity_id"]: r for r in csv.DictReader(f)}
+    assert all(persons[p]["protected"] == "true" and persons[p]["controller_score"] == "" for p in protected)
+    assert "ZHANG" in persons[controllers[0]]["display_name"].upper()
+
+
+def test_the_network_view_shows_controllers_with_evidence_and_workers_only_as_pseudonyms(networked, fresh_warehouse):
+    from harborlight.network.view import network_text, network_view
+
+    networked(two_spa_records())
+    (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
+    text = "\n".join(network_text(network_view(fresh_warehouse, network_id)))
+    assert "ZHANG" in text.upper() and "registered_agent of" in text and "officer of" in text
+    assert "worker-" in text
+    for secret in ("SOO", "MA777", "PARK"):
+        assert secret not in text.upper()

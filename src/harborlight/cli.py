@@ -25,6 +25,7 @@ from harborlight.errors import FileRejected, HarborlightError
 from harborlight.export.csv_export import export_csv
 from harborlight.ingest import IngestReport, ingest
 from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
+from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
 from harborlight.resolve.explain import explain_entity, explanation_text
@@ -229,11 +230,27 @@ def networks_command(
     with open_warehouse(_settings(data_dir)) as warehouse:
         report = find_networks(warehouse, threshold)
         rows = warehouse.rows("SELECT network_id, n_businesses, n_persons, risk_score FROM networks LIMIT ?", [top])
-    out.print(f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses")
+    out.print(
+        f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses; "
+        f"{report.controllers:,} controllers ranked"
+    )
     table = Table("network", "businesses", "persons", "risk")
     for network_id, n_businesses, n_persons, risk in rows:
         table.add_row(network_id, f"{n_businesses:,}", f"{n_persons:,}", "" if risk is None else f"{risk:.3f}")
     out.print(table)
+
+
+@app.command("network")
+def network_command(
+    network_id: Annotated[str, typer.Argument(help="A network id from `harborlight networks` (net-...).")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Show one network: its businesses, its controllers with their evidence, the premises
+    timeline, and its protected people as pseudonyms and a count."""
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        view = network_view(warehouse, network_id)
+    for line in network_text(view):
+        out.print(escape(line), highlight=False)
 
 
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)

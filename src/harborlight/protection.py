@@ -9,6 +9,9 @@ owner who is also a licensed therapist is protected too, which hides a name from
 analysts but never points an investigation at a worker. The error is chosen in
 that direction on purpose.
 
+The network stage adds probable nominees (network/controllers.py writes them; this
+rule reads them): a person whose only footprint is one business inside a network.
+
 Entity resolution can miss a join: a worker's license and the filing that names her
 as officer may stay two entities. So anyone whose name (in any romanization) is the
 name of a protected worker is protected as well. A controller who shares a worker's
@@ -25,8 +28,9 @@ import hashlib
 WORKER_ROLES = ("therapist",)
 
 
-def protected_persons_sql() -> str:
-    """Person entities linked to a business as a worker, or bearing a protected worker's name."""
+def protected_persons_sql(include_nominees: bool = False) -> str:
+    """Person entities linked to a business as a worker, bearing a protected worker's name, or
+    (once the network stage has run) flagged as probable nominees."""
     roles = ", ".join(f"'{r}'" for r in WORKER_ROLES)
     return f"""
     WITH workers AS (
@@ -38,7 +42,13 @@ def protected_persons_sql() -> str:
     )
     SELECT entity_id FROM workers
     UNION
-    SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM worker_names)"""
+    SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM worker_names)
+    {"UNION SELECT person_id FROM probable_nominees" if include_nominees else ""}"""
+
+
+def protected_sql_for(warehouse) -> str:
+    """The protection rule as it stands in this warehouse: with nominees once networks exist."""
+    return protected_persons_sql(include_nominees=warehouse.table_exists("probable_nominees"))
 
 
 def pseudonym(entity_id: str) -> str:

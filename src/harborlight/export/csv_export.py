@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harborlight.errors import UsageError
-from harborlight.protection import protected_persons_sql, shown_name
+from harborlight.network.controllers import controller_ids_sql
+from harborlight.protection import protected_sql_for, shown_name
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -68,8 +69,10 @@ def stale_network_members_sql() -> str:
 
 
 def networks_rows_sql() -> str:
-    # Controllers are ranked by the next part of the network stage; until then the list is empty.
-    return "SELECT network_id, n_businesses, n_persons, risk_score, NULL AS controller_ids FROM networks"
+    return f"""
+    SELECT n.network_id, n.n_businesses, n.n_persons, n.risk_score, c.controller_ids
+    FROM networks n LEFT JOIN ({controller_ids_sql()}) c USING (network_id)
+    ORDER BY n.risk_score DESC NULLS LAST, n.n_businesses DESC, n.network_id"""
 
 
 def unscored_businesses_sql() -> str:
@@ -77,14 +80,19 @@ def unscored_businesses_sql() -> str:
               AND NOT EXISTS (SELECT 1 FROM business_scores s WHERE s.entity_id = e.entity_id)"""
 
 
-def persons_rows_sql() -> str:
-    # A protected person's name is not selected at all: it cannot leak from here.
+def persons_rows_sql(protected_sql: str, networked: bool) -> str:
+    # A protected person's name is not selected at all: it cannot leak from here. Nor is a
+    # protected person given a controller score.
+    network = "(SELECT min(np.network_id) FROM network_persons np WHERE np.person_id = p.entity_id)"
+    score = ("CASE WHEN pr.entity_id IS NULL THEN (SELECT max(np.controller_score) FROM network_persons np "
+             "WHERE np.person_id = p.entity_id) END")
     return f"""
-    WITH protected AS ({protected_persons_sql()})
+    WITH protected AS ({protected_sql})
     SELECT p.entity_id,
            CASE WHEN pr.entity_id IS NULL THEN p.name END AS name,
            array_to_string(p.roles, ';') AS roles,
-           NULL AS network_id, NULL AS controller_score,
+           {network if networked else "NULL"} AS network_id,
+           {score if networked else "NULL"} AS controller_score,
            pr.entity_id IS NOT NULL AS protected
     FROM entities p
     LEFT JOIN protected pr ON pr.entity_id = p.entity_id
@@ -92,8 +100,9 @@ def persons_rows_sql() -> str:
     ORDER BY p.entity_id"""
 
 
-def _person_rows(warehouse: Warehouse) -> Iterable[tuple]:
-    for entity_id, name, roles, network_id, score, protected in warehouse.rows(persons_rows_sql()):
+def _person_rows(warehouse: Warehouse, networked: bool) -> Iterable[tuple]:
+    sql = persons_rows_sql(protected_sql_for(warehouse), networked)
+    for entity_id, name, roles, network_id, score, protected in warehouse.rows(sql):
         yield (
             entity_id, shown_name(entity_id, name, protected), roles, network_id, score,
             "true" if protected else "false",
@@ -112,7 +121,7 @@ def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
         "businesses.csv": warehouse.rows(businesses_rows_sql(scored, networked)),
-        "persons.csv": list(_person_rows(warehouse)),
+        "persons.csv": list(_person_rows(warehouse, networked)),
         "networks.csv": warehouse.rows(networks_rows_sql()) if networked else [],
     }
     out.mkdir(parents=True, exist_ok=True)

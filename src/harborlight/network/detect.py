@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import igraph
 
 from harborlight.errors import UsageError
+from harborlight.network.controllers import rank_controllers
 from harborlight.network.graph import build_graph
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
@@ -27,6 +28,7 @@ class NetworkReport:
     links: int
     networks: int
     businesses_in_networks: int
+    controllers: int
 
 
 def network_id(members: list[str]) -> str:
@@ -71,4 +73,5 @@ def find_networks(warehouse: Warehouse, threshold: float = DEFAULT_LINK_THRESHOL
             warehouse.con.executemany("INSERT INTO network_members VALUES (?, ?)", sorted(members))
         warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
-    return NetworkReport(edges, links, n_networks, len(members))
+        controllers = rank_controllers(warehouse)
+    return NetworkReport(edges, links, n_networks, len(members), controllers)

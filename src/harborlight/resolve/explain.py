@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harborlight.errors import UsageError
-from harborlight.protection import protected_persons_sql, pseudonym
+from harborlight.protection import protected_sql_for, pseudonym
 from harborlight.resolve.stage import PREFIXES
 from harborlight.warehouse import Warehouse
 
@@ -76,7 +76,7 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
     if not rows:
         raise UsageError(f"no entity {entity_id}")
     protected = model == "person" and bool(
-        warehouse.rows(f"SELECT 1 FROM ({protected_persons_sql()}) WHERE entity_id = ?", [entity_id])
+        warehouse.rows(f"SELECT 1 FROM ({protected_sql_for(warehouse)}) WHERE entity_id = ?", [entity_id])
     )
     mentions = [
         MentionLine(
