@@ -192,3 +192,48 @@ def test_the_network_view_shows_controllers_with_evidence_and_workers_only_as_ps
     assert "worker-" in text
     for secret in ("SOO", "MA777", "PARK"):
         assert secret not in text.upper()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf"])
+def test_every_export_format_names_no_protected_person(fmt, networked, fresh_warehouse, tmp_path):
+    from harborlight.export import export
+    from harborlight.indicators.scoring import score
+
+    networked(two_spa_records())
+    score(fresh_warehouse)
+    find_networks(fresh_warehouse)
+    written = export(fresh_warehouse, fmt, tmp_path / fmt)
+    text = "".join((tmp_path / fmt / name).read_text(encoding="utf-8") for name in written)
+    for secret in ("SOO", "Soo", "KIM", "Kim", "MA777", "PARK", "Park", "Lone Rd"):
+        assert secret not in text, (fmt, secret)
+    assert "worker-" in text
+    if fmt != "csv":
+        assert "ZHANG" in text.upper()  # the controller is named
+
+
+def test_ftm_export_is_valid_followthemoney(networked, fresh_warehouse, tmp_path):
+    import json
+
+    from followthemoney import model
+
+    from harborlight.export import export
+
+    networked(two_spa_records())
+    export(fresh_warehouse, "ftm", tmp_path)
+    schemata = set()
+    for line in (tmp_path / "entities.ftm.json").read_text(encoding="utf-8").splitlines():
+        proxy = model.get_proxy(json.loads(line))
+        schemata.add(proxy.schema.name)
+    assert {"Company", "Person", "Directorship", "Representation", "Address"} <= schemata
+
+
+def test_gexf_export_is_well_formed_xml_with_nodes_and_edges(networked, fresh_warehouse, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from harborlight.export import export
+
+    networked(two_spa_records())
+    export(fresh_warehouse, "gexf", tmp_path)
+    root = ET.parse(tmp_path / "graph.gexf").getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    assert root.findall(".//g:node", ns) and root.findall(".//g:edge", ns)

@@ -22,7 +22,7 @@ from rich.table import Table
 from harborlight.config import Settings
 from harborlight.contract.readers import RecordFile
 from harborlight.errors import FileRejected, HarborlightError
-from harborlight.export.csv_export import export_csv
+from harborlight.export import export
 from harborlight.ingest import IngestReport, ingest
 from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
 from harborlight.network.view import network_text, network_view
@@ -313,15 +313,13 @@ def synth_command(
 @app.command("export")
 def export_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
-    fmt: Annotated[str, typer.Option("--format", help="Export format: csv.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv (the contract's four files), ftm (FollowTheMoney JSON lines for Aleph) or gexf (Gephi).")] = "csv",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Write what harborlight concluded: record_entities, businesses, persons and networks."""
-    if fmt != "csv":
-        raise HarborlightError(f"--format {fmt!r} is not available; this version exports csv")
+    """Write what harborlight concluded. Protected persons appear only by pseudonym, in every format."""
     with open_warehouse(_settings(data_dir)) as warehouse:
-        result = export_csv(warehouse, out_dir)
-    for name, n in result.rows.items():
+        written = export(warehouse, fmt, out_dir)
+    for name, n in written.items():
         out.print(f"{escape(str(out_dir / name))}: {n:,} rows")
 
 

@@ -1,0 +1,79 @@
+"""What every graph-shaped export shows: entities under the names they may be shown by, and their ties.
+
+Protected persons come out of here already pseudonymized, with no other property, so the
+FollowTheMoney and GEXF writers cannot name them even by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harborlight.protection import protected_sql_for, shown_name
+from harborlight.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class ShownEntity:
+    entity_id: str
+    kind: str  # business, person, agent, premises, phone
+    name: str
+    address: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    protected: bool = False
+    risk_score: float | None = None
+    risk_band: str | None = None
+    network_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShownTie:
+    node_id: str
+    business_id: str
+    kind: str  # officer, registered_agent, uses_phone, licensed_to_work_at
+    role: str | None
+    record: str  # record_type:source:record_id
+
+
+def shown_entities(warehouse: Warehouse) -> list[ShownEntity]:
+    scored = warehouse.table_exists("business_scores")
+    networked = warehouse.table_exists("network_members")
+    protected = {p for (p,) in warehouse.rows(protected_sql_for(warehouse))}
+    risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
+    network = "m.network_id" if networked else "NULL"
+    joins = ("LEFT JOIN business_scores s ON s.entity_id = e.entity_id " if scored else "") + (
+        "LEFT JOIN network_members m ON m.business_id = e.entity_id" if networked else ""
+    )
+    out = []
+    for entity_id, kind, name, address, city, state, zip_code, score, band, network_id in warehouse.rows(
+        f"SELECT e.entity_id, e.kind, e.name, e.address, e.city, e.state, e.zip, {risk}, {network} "
+        f"FROM entities e {joins} ORDER BY e.entity_id"
+    ):
+        if entity_id in protected:
+            out.append(ShownEntity(entity_id, kind, shown_name(entity_id, None, True), protected=True))
+        else:
+            out.append(ShownEntity(entity_id, kind, name or entity_id, address, city, state, zip_code,
+                                   False, score, band, network_id))
+    if warehouse.table_exists("premises"):
+        for premises_id, street, unit, city, state in warehouse.rows(
+            "SELECT premises_id, street, unit, city, state FROM premises ORDER BY premises_id"
+        ):
+            label = street + (f" #{unit}" if unit else "")
+            out.append(ShownEntity(premises_id, "premises", label, label, city, state))
+    return out
+
+
+def shown_ties(warehouse: Warehouse) -> list[ShownTie]:
+    if not warehouse.table_exists("graph_edges"):
+        return []
+    rows = warehouse.rows(
+        """SELECT g.node_id, g.business_id, g.kind, o.role, g.record_type || ':' || g.source || ':' || g.record_id
+           FROM graph_edges g
+           LEFT JOIN officers o ON g.record_type = 'officers' AND o.source = g.source AND o.record_id = g.record_id
+           WHERE g.node_kind <> 'phone'
+           UNION ALL
+           SELECT premises_id, entity_id, 'located_at', NULL, 'premises:premises:' || premises_id FROM business_premises
+           ORDER BY 1, 2, 3, 5"""
+    )
+    return [ShownTie(*row) for row in rows]
