@@ -1,6 +1,7 @@
 """The graph: resolved businesses and what ties them, each tie with its evidence record.
 
-`graph_edges` has one row per (node, business) tie found in a record:
+`graph_nodes` lists every node; `graph_edges` has one row per (node, business) tie found
+in a record (ties to premises are in `business_premises`):
 
 | kind | node | from |
 |---|---|---|
@@ -111,9 +112,22 @@ def link_weights_sql() -> str:
     FROM shared GROUP BY a, b ORDER BY a, b"""
 
 
+def graph_nodes_sql() -> str:
+    """Every node: the businesses, and every person, agent and phone that ties one."""
+    return """
+    CREATE OR REPLACE TABLE graph_nodes AS
+    SELECT entity_id AS node_id, 'business' AS node_kind FROM entities WHERE kind = 'business'
+    UNION
+    SELECT premises_id, 'premises' FROM premises
+    UNION
+    SELECT node_id, node_kind FROM graph_edges
+    ORDER BY node_kind, node_id"""
+
+
 def build_graph(warehouse: Warehouse) -> tuple[int, int]:
-    """Write `graph_edges` and `business_links`; returns their row counts."""
+    """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
     warehouse.run(graph_edges_sql())
+    warehouse.run(graph_nodes_sql())
     warehouse.run(link_weights_sql())
     edges = warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
     links = warehouse.rows("SELECT count(*) FROM business_links")[0][0]
