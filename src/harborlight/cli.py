@@ -25,6 +25,7 @@ from harborlight.errors import FileRejected, HarborlightError
 from harborlight.export import export
 from harborlight.ingest import IngestReport, ingest
 from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
+from harborlight.network.graph import DEFAULT_HUB_SIZE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
@@ -218,6 +219,9 @@ def networks_command(
     threshold: Annotated[
         float, typer.Option(help="Weight at or above which what two businesses share links them.")
     ] = DEFAULT_LINK_THRESHOLD,
+    hub_size: Annotated[
+        int, typer.Option(help="A person, agent or phone tying more businesses than this counts for less.", min=1)
+    ] = DEFAULT_HUB_SIZE,
     top: Annotated[int, typer.Option(help="How many networks to list.")] = 20,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
@@ -228,7 +232,7 @@ def networks_command(
     registered agent, a franchisor) counts for little. Networks are the connected groups.
     """
     with open_warehouse(_settings(data_dir)) as warehouse:
-        report = find_networks(warehouse, threshold)
+        report = find_networks(warehouse, threshold, hub_size)
         rows = warehouse.rows("SELECT network_id, n_businesses, n_persons, risk_score FROM networks LIMIT ?", [top])
     out.print(
         f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses; "

@@ -15,7 +15,7 @@ import igraph
 
 from harborlight.errors import UsageError
 from harborlight.network.controllers import rank_controllers
-from harborlight.network.graph import build_graph
+from harborlight.network.graph import DEFAULT_HUB_SIZE, build_graph
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -52,13 +52,15 @@ def networks_sql(scored: bool) -> str:
     GROUP BY m.network_id ORDER BY risk_score DESC NULLS LAST, n_businesses DESC, m.network_id"""
 
 
-def find_networks(warehouse: Warehouse, threshold: float = DEFAULT_LINK_THRESHOLD) -> NetworkReport:
+def find_networks(
+    warehouse: Warehouse, threshold: float = DEFAULT_LINK_THRESHOLD, hub_size: int = DEFAULT_HUB_SIZE
+) -> NetworkReport:
     """Build the graph and write `network_members` and `networks`. Running it twice gives the same result."""
-    if threshold <= 0:
-        raise UsageError(f"the link threshold must be positive, not {threshold}")
+    if threshold <= 0 or hub_size < 1:
+        raise UsageError(f"the link threshold must be positive and the hub size at least 1, not {threshold}, {hub_size}")
     require_current_resolution(warehouse)
     with warehouse.transaction():
-        edges, links = build_graph(warehouse)
+        edges, links = build_graph(warehouse, hub_size)
         pairs = warehouse.rows("SELECT a, b FROM business_links WHERE weight >= ? ORDER BY a, b", [threshold])
         names = sorted({x for pair in pairs for x in pair})
         index = {name: i for i, name in enumerate(names)}

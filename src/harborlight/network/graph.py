@@ -31,7 +31,7 @@ BASE_WEIGHTS = {
 # One business closing and another opening at the same premises within five years.
 SUCCESSION_WEIGHT = 1.0
 # A node tying up to this many businesses counts in full; beyond it, by HUB_SIZE / (businesses - 1).
-HUB_SIZE = 5
+DEFAULT_HUB_SIZE = 5
 
 
 def graph_edges_sql() -> str:
@@ -78,10 +78,10 @@ def graph_edges_sql() -> str:
     """
 
 
-def link_weights_sql() -> str:
+def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE) -> str:
     """Business pairs and the weight of what they share.
 
-    Each shared node adds base weight x min(1, HUB_SIZE / (n - 1)), where n is how many
+    Each shared node adds base weight x min(1, hub_size / (n - 1)), where n is how many
     businesses the node ties. A controller with five businesses links them in full; a
     registered-agent company with 200 clients adds 5/199 to each pair, so it alone never
     joins two businesses, and neither does a franchisor with many locations.
@@ -97,7 +97,7 @@ def link_weights_sql() -> str:
     ),
     shared AS (
       SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind, a.kind,
-             (CASE a.kind {cases} ELSE 0 END) * least(1.0, {HUB_SIZE} / (d.n - 1.0)) AS weight
+             (CASE a.kind {cases} ELSE 0 END) * least(1.0, {int(hub_size)} / (d.n - 1.0)) AS weight
       FROM ties a
       JOIN ties b ON b.node_id = a.node_id AND b.business_id > a.business_id
       JOIN degree d ON d.node_id = a.node_id
@@ -124,11 +124,11 @@ def graph_nodes_sql() -> str:
     ORDER BY node_kind, node_id"""
 
 
-def build_graph(warehouse: Warehouse) -> tuple[int, int]:
+def build_graph(warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE) -> tuple[int, int]:
     """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
     warehouse.run(graph_edges_sql())
     warehouse.run(graph_nodes_sql())
-    warehouse.run(link_weights_sql())
+    warehouse.run(link_weights_sql(hub_size))
     edges = warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
     links = warehouse.rows("SELECT count(*) FROM business_links")[0][0]
     return edges, links
