@@ -7,6 +7,7 @@ traceback, and the command exits non-zero.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
 from harborlight.network.graph import DEFAULT_HUB_SIZE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
+from harborlight.respond.outcomes import outcomes_ledger
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
 from harborlight.resolve.explain import explain_entity, explanation_text
 from harborlight.indicators.explain import explain_risk, risk_text
@@ -255,6 +257,37 @@ def network_command(
         view = network_view(warehouse, network_id)
     for line in network_text(view):
         out.print(escape(line), highlight=False)
+
+
+@app.command("outcomes")
+def outcomes_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ledger as JSON.")] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """The outcomes ledger: arrests by role per operation and overall, victim arrests first.
+
+    Every operation that arrested people selling sex or working in the businesses is
+    flagged: they are presumed potential victims, and arresting them is a failure.
+    """
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        ledger = outcomes_ledger(warehouse)
+    if as_json:
+        sys.stdout.write(json.dumps(ledger.as_dict(), indent=2) + "\n")
+        return
+    out.print(escape(ledger.headline()))
+    table = Table("operation", "dates", "arrests", "victims arrested", "controllers", "buyers", "referrals",
+                  "charges / convictions")
+    for op in ledger.operations:
+        t = op.tally
+        table.add_row(
+            escape(op.operation), f"{op.first_date} to {op.last_date}", f"{t.arrests:,}",
+            f"{t.victim_arrests:,} ({t.victim_share:.0%})", f"{t.control_arrests:,}", f"{t.buyer_arrests:,}",
+            f"{t.referrals:,}", f"{t.control_charges:,} / {t.control_convictions:,}",
+        )
+    out.print(table)
+    for op in ledger.operations:
+        if op.tally.flagged:
+            out.print(f"FLAGGED {escape(op.operation)}: {op.tally.victim_arrests:,} potential victims arrested")
 
 
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)

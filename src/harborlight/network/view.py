@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from harborlight.errors import UsageError
 from harborlight.protection import pseudonym
+from harborlight.respond.outcomes import operation_networks_sql
 from harborlight.warehouse import Warehouse
 
 
@@ -28,6 +29,7 @@ class NetworkView:
     controllers: list[Controller]
     timeline: list[tuple[str, str, str, object, object]]  # premises street, business_id, name, first, last
     protected: list[str]  # pseudonyms
+    operations: list[str] = field(default_factory=list)  # enforcement operations that named its businesses
 
 
 def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
@@ -72,7 +74,10 @@ def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
             [network_id, network_id],
         )
     ]
-    return NetworkView(network_id, found[0][0], members, controllers, timeline, protected)
+    operations = []
+    if warehouse.rows("SELECT count(*) FROM outcomes")[0][0]:
+        operations = [op for op, nid in warehouse.rows(operation_networks_sql()) if nid == network_id]
+    return NetworkView(network_id, found[0][0], members, controllers, timeline, protected, operations)
 
 
 def network_text(view: NetworkView) -> list[str]:
@@ -91,4 +96,7 @@ def network_text(view: NetworkView) -> list[str]:
     lines += ["", f"protected people: {len(view.protected)} (potential victims and probable nominees; never targets)"]
     if view.protected:
         lines.append("  " + ", ".join(view.protected))
+    if view.operations:
+        lines += ["", "enforcement operations naming its businesses (see `harborlight outcomes`):"]
+        lines += [f"  {op}" for op in view.operations]
     return lines

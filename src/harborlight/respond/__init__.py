@@ -1,0 +1,1 @@
+"""Respond: what agencies can act on, and the ledger of what they did."""

@@ -1,0 +1,125 @@
+"""The outcomes ledger: what agencies did, counted so that arresting victims reads as failure.
+
+Per operation and overall: arrests of traffickers, controllers and managers; arrests of
+buyers; arrests of sellers and workers (the victim arrests, and their share of all
+arrests); referrals to services; and charges and convictions against controllers.
+Every operation that arrested sellers or workers is flagged. The headline leads with
+the victim arrests: of Atlanta's 169 announced arrests around the 2019 Super Bowl, 60
+were traffickers or buyers, so the headline is the other 109.
+
+The ledger holds counts only. `person_ref` names people, some of them victims: it is
+never shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from harborlight.warehouse import Warehouse
+
+CONTROL_ROLES = ("trafficker", "controller", "manager")
+VICTIM_ROLES = ("seller", "worker")
+
+
+@dataclass
+class Tally:
+    arrests: int = 0
+    control_arrests: int = 0  # traffickers, controllers, managers
+    buyer_arrests: int = 0
+    victim_arrests: int = 0  # sellers and workers
+    other_arrests: int = 0  # role unknown
+    referrals: int = 0
+    diversions: int = 0
+    control_charges: int = 0
+    control_convictions: int = 0
+
+    @property
+    def victim_share(self) -> float:
+        return self.victim_arrests / self.arrests if self.arrests else 0.0
+
+    @property
+    def flagged(self) -> bool:
+        """Sellers or workers were arrested: the failure the ledger exists to count."""
+        return self.victim_arrests > 0
+
+
+@dataclass
+class OperationLine:
+    operation: str
+    first_date: str
+    last_date: str
+    agencies: list[str]
+    tally: Tally
+    networks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ledger:
+    operations: list[OperationLine]
+    overall: Tally
+
+    def headline(self) -> str:
+        o = self.overall
+        if not o.arrests:
+            return "No arrests recorded."
+        flagged = sum(1 for op in self.operations if op.tally.flagged)
+        return (
+            f"{o.victim_arrests:,} of {o.arrests:,} arrests ({o.victim_share:.0%}) were of people selling sex or "
+            f"working in the businesses: potential victims, arrested in {flagged:,} operation(s). "
+            f"{o.control_arrests + o.buyer_arrests:,} were traffickers, controllers, managers or buyers."
+        )
+
+    def as_dict(self) -> dict:
+        def tally(t: Tally) -> dict:
+            return asdict(t) | {"victim_share": round(t.victim_share, 4), "flagged": t.flagged}
+
+        return {
+            "headline": self.headline(),
+            "overall": tally(self.overall),
+            "operations": [
+                {"operation": op.operation, "first_date": op.first_date, "last_date": op.last_date,
+                 "agencies": op.agencies, "networks": op.networks, **tally(op.tally)}
+                for op in self.operations
+            ],
+        }
+
+
+def tally_sql(group_by_operation: bool) -> str:
+    roles = lambda rs: ", ".join(f"'{r}'" for r in rs)  # noqa: E731
+    key = "operation," if group_by_operation else ""
+    return f"""
+    SELECT {key}
+      count(*) FILTER (WHERE action = 'arrest'),
+      count(*) FILTER (WHERE action = 'arrest' AND person_role IN ({roles(CONTROL_ROLES)})),
+      count(*) FILTER (WHERE action = 'arrest' AND person_role = 'buyer'),
+      count(*) FILTER (WHERE action = 'arrest' AND person_role IN ({roles(VICTIM_ROLES)})),
+      count(*) FILTER (WHERE action = 'arrest' AND person_role = 'unknown'),
+      count(*) FILTER (WHERE action = 'referral'),
+      count(*) FILTER (WHERE action = 'diversion'),
+      count(*) FILTER (WHERE action = 'charge' AND person_role IN ({roles(CONTROL_ROLES)})),
+      count(*) FILTER (WHERE action = 'conviction' AND person_role IN ({roles(CONTROL_ROLES)}))
+      {", min(date)::VARCHAR, max(date)::VARCHAR, list(DISTINCT agency ORDER BY agency) FILTER (WHERE agency IS NOT NULL)" if group_by_operation else ""}
+    FROM outcomes {"GROUP BY operation ORDER BY min(date), operation" if group_by_operation else ""}"""
+
+
+def operation_networks_sql() -> str:
+    """Networks an operation acted on: outcomes whose business_ref names one of a network's businesses."""
+    return """
+    SELECT DISTINCT o.operation, m.network_id
+    FROM outcomes o
+    JOIN business_mentions bm ON bm.name = upper(regexp_replace(coalesce(o.business_ref, ''), '[^A-Za-z0-9 ]', ' ', 'g'))
+    JOIN network_members m ON m.business_id = bm.entity_id
+    ORDER BY 1, 2"""
+
+
+def outcomes_ledger(warehouse: Warehouse) -> Ledger:
+    overall = Tally(*warehouse.rows(tally_sql(False))[0])
+    links: dict[str, list[str]] = {}
+    if warehouse.table_exists("network_members") and warehouse.table_exists("business_mentions"):
+        for operation, network_id in warehouse.rows(operation_networks_sql()):
+            links.setdefault(operation, []).append(network_id)
+    operations = [
+        OperationLine(row[0], row[10], row[11], list(row[12] or []), Tally(*row[1:10]), links.get(row[0], []))
+        for row in warehouse.rows(tally_sql(True))
+    ]
+    return Ledger(operations, overall)
