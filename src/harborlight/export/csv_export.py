@@ -8,13 +8,12 @@ from public records or tips is never evaluated when an analyst opens the file.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from harborlight.errors import UsageError
+from harborlight.export.files import atomic_text_file
 from harborlight.network.controllers import controller_ids_sql
 from harborlight.protection import protected_sql_for, shown_name
 from harborlight.resolve.stage import require_current_resolution
@@ -133,14 +132,8 @@ def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
 
 
 def _write_atomically(path: Path, header: list[str], rows: Iterable[tuple]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow([safe_cell(v) for v in row])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(path) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])

@@ -9,12 +9,11 @@ A protected person is a Person with a pseudonym and nothing else.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from followthemoney import model
 
+from harborlight.export.files import atomic_text_file
 from harborlight.export.shown import shown_entities, shown_ties
 from harborlight.warehouse import Warehouse
 
@@ -81,12 +80,9 @@ def ftm_entities(warehouse: Warehouse):
 
 
 def export_ftm(warehouse: Warehouse, out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".ftm.", dir=out)
     count = 0
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with atomic_text_file(out / FILE_NAME) as handle:
         for proxy in ftm_entities(warehouse):
             handle.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
-    os.replace(tmp, out / FILE_NAME)
     return count

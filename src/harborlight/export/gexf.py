@@ -13,6 +13,7 @@ from pathlib import Path
 import re
 from xml.sax.saxutils import quoteattr as _quoteattr
 
+from harborlight.export.files import atomic_text_file
 from harborlight.export.shown import shown_entities, shown_ties
 from harborlight.warehouse import Warehouse
 
@@ -51,12 +52,9 @@ def gexf_lines(warehouse: Warehouse):
 
 
 def export_gexf(warehouse: Warehouse, out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".gexf.", dir=out)
     lines = 0
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with atomic_text_file(out / FILE_NAME) as handle:
         for line in gexf_lines(warehouse):
             handle.write(line + "\n")
             lines += 1
-    os.replace(tmp, out / FILE_NAME)
     return lines
