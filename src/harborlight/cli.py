@@ -30,6 +30,7 @@ from harborlight.network.graph import DEFAULT_HUB_SIZE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.respond.outcomes import outcomes_ledger
+from harborlight.respond.packet import write_packet
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
 from harborlight.resolve.explain import explain_entity, explanation_text
 from harborlight.indicators.explain import explain_risk, risk_text
@@ -257,6 +258,23 @@ def network_command(
         view = network_view(warehouse, network_id)
     for line in network_text(view):
         out.print(escape(line), highlight=False)
+
+
+@app.command("packet")
+def packet_command(
+    network_id: Annotated[str, typer.Argument(help="A network id from `harborlight networks` (net-...).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for packet.html and packet.json.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write an investigation packet for one network: controllers with evidence, businesses with
+    indicators, potential victims as counts, a victim-services plan and standing instructions.
+
+    A packet that would name a protected person, or list one as a target, is refused and
+    nothing is written.
+    """
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        json_path, html_path = write_packet(warehouse, network_id, out_dir)
+    out.print(f"packet: {escape(str(html_path))} and {escape(str(json_path))}")
 
 
 @app.command("outcomes")
