@@ -133,3 +133,22 @@ def resolved_warehouse(resolved_world):
     warehouse = Warehouse(resolved_world / "warehouse.duckdb", installation_key(resolved_world), read_only=True)
     yield warehouse
     warehouse.close()
+
+
+@pytest.fixture
+def load_resolved(write_rows, fresh_warehouse, tmp_path):
+    """Write contract rows into one folder, ingest it and resolve: load_resolved({'filings': [...], ...}).
+
+    Returns the resolve report; the warehouse is `fresh_warehouse`.
+    """
+    from harborlight.ingest import ingest
+    from harborlight.resolve.stage import resolve
+
+    def run(files: dict[str, list[dict]]):
+        folder = tmp_path / "records"
+        for record_type, rows in files.items():
+            write_rows(record_type, rows, folder=folder)
+        assert ingest(folder, fresh_warehouse).ok
+        return resolve(fresh_warehouse)
+
+    return run

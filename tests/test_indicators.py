@@ -26,15 +26,11 @@ WORDS_FOR_PEOPLE = re.compile(
 
 
 @pytest.fixture
-def scored(write_rows, fresh_warehouse, tmp_path):
+def scored(load_resolved, fresh_warehouse):
     """Load records, resolve and score; returns each listing's business's indicators: scored({...})."""
 
     def run(files: dict[str, list[dict]]) -> dict[str, set[str]]:
-        folder = tmp_path / "records"
-        for record_type, rows in files.items():
-            write_rows(record_type, rows, folder=folder)
-        assert ingest(folder, fresh_warehouse).ok
-        resolve(fresh_warehouse)
+        load_resolved(files)
         score(fresh_warehouse)
         fired: dict[str, set[str]] = {}
         for record_id, indicator in fresh_warehouse.rows(

@@ -6,7 +6,6 @@ import csv
 import gzip
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import VALID_ROWS

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
-from harborlight.resolve.stage import resolve
 
 
 @pytest.fixture
-def networked(write_rows, fresh_warehouse, tmp_path):
+def networked(load_resolved, fresh_warehouse):
     """Load records, resolve, find networks; returns {filing record_id: network_id or None}."""
 
     def run(files: dict[str, list[dict]]) -> dict[str, str | None]:
-        folder = tmp_path / "records"
-        for record_type, rows in files.items():
-            write_rows(record_type, rows, folder=folder)
-        assert ingest(folder, fresh_warehouse).ok
-        resolve(fresh_warehouse)
+        load_resolved(files)
         find_networks(fresh_warehouse)
         return dict(fresh_warehouse.rows(
             """SELECT re.record_id, m.network_id FROM record_entities re

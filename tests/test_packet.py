@@ -8,9 +8,7 @@ import pytest
 from test_networks import two_spa_records
 
 from harborlight.indicators.scoring import score
-from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
-from harborlight.resolve.stage import resolve
 from harborlight.respond.packet import ProtectionViolation, build_packet, write_packet
 
 
@@ -20,7 +18,7 @@ def provider(record_id: str, name: str, state: str, city: str, services: str, la
 
 
 @pytest.fixture
-def network_ready(write_rows, fresh_warehouse, tmp_path):
+def network_ready(load_resolved, fresh_warehouse):
     """The two-spa network loaded, resolved, scored and found, with providers and a tip in Korean."""
     files = two_spa_records()
     files["providers"] = [
@@ -31,11 +29,7 @@ def network_ready(write_rows, fresh_warehouse, tmp_path):
     files["tips"] = [{"source": "hotline", "record_id": "T1", "received_at": "2022-03-01T09:00:00Z", "channel": "call",
                       "reporter_role": "survivor", "language": "ko", "text": "I cannot leave the spa.",
                       "business_name": "Lucky Star Spa"}]
-    folder = tmp_path / "records"
-    for record_type, rows in files.items():
-        write_rows(record_type, rows, folder=folder)
-    ingest(folder, fresh_warehouse)
-    resolve(fresh_warehouse)
+    load_resolved(files)
     score(fresh_warehouse)
     find_networks(fresh_warehouse)
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
@@ -64,12 +58,8 @@ def test_services_are_matched_by_area_and_language_with_24_hour_providers_first(
     assert packet.unmet_needs == []
 
 
-def test_without_language_evidence_the_packet_says_bring_interpretation(write_rows, fresh_warehouse, tmp_path):
-    folder = tmp_path / "records"
-    for record_type, rows in two_spa_records().items():
-        write_rows(record_type, rows, folder=folder)
-    ingest(folder, fresh_warehouse)
-    resolve(fresh_warehouse)
+def test_without_language_evidence_the_packet_says_bring_interpretation(load_resolved, fresh_warehouse):
+    load_resolved(two_spa_records())
     find_networks(fresh_warehouse)
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
     packet = build_packet(fresh_warehouse, network_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -23,20 +22,6 @@ def entity_of(warehouse, record_type: str, record_id: str) -> str:
     )
     assert len(rows) == 1, (record_type, record_id, rows)
     return rows[0][0]
-
-
-@pytest.fixture
-def load(write_rows, fresh_warehouse, tmp_path):
-    """Write contract rows into a folder, ingest it and resolve: load({'filings': [...], ...})."""
-
-    def run(files: dict[str, list[dict]]):
-        folder = tmp_path / "records"
-        for record_type, rows in files.items():
-            write_rows(record_type, rows, folder=folder)
-        assert ingest(folder, fresh_warehouse).ok
-        return resolve(fresh_warehouse)
-
-    return run
 
 
 def listing(record_id: str, name: str, address: str, phone: str, city: str = "Miami") -> dict:
@@ -60,8 +45,8 @@ def officer(record_id: str, filing: str, name: str, address: str | None, role: s
     }
 
 
-def test_chain_locations_with_one_brand_stay_apart(load, fresh_warehouse):
-    load({"listings": [
+def test_chain_locations_with_one_brand_stay_apart(load_resolved, fresh_warehouse):
+    load_resolved({"listings": [
         listing("1", "Serene Hands", "100 Main St", "305-555-0101"),
         listing("2", "Serene Hands", "2200 Oak Ave Suite 4", "305-555-0202"),
         listing("3", "Serene Hands - Miami", "910 Palm Blvd", "305-555-0303"),
@@ -72,8 +57,8 @@ def test_chain_locations_with_one_brand_stay_apart(load, fresh_warehouse):
     assert len({ids[0], ids[1], ids[2]}) == 3
 
 
-def test_reopened_premises_are_separate_businesses_sharing_the_premises(load, fresh_warehouse):
-    load({
+def test_reopened_premises_are_separate_businesses_sharing_the_premises(load_resolved, fresh_warehouse):
+    load_resolved({
         "filings": [
             {"source": "fl_sunbiz", "record_id": "P1", "entity_name": "LUCKY STAR SPA INC", "status": "dissolved",
              "filed_date": "2016-03-01", "status_date": "2020-05-01", "principal_address": "77 Bay Rd Ste 2",
@@ -97,8 +82,8 @@ def test_reopened_premises_are_separate_businesses_sharing_the_premises(load, fr
     assert [row[0] for row in history] == [old, new]
 
 
-def test_last_first_family_first_and_romanized_forms_are_one_person(load, fresh_warehouse):
-    load({"officers": [
+def test_last_first_family_first_and_romanized_forms_are_one_person(load_resolved, fresh_warehouse):
+    load_resolved({"officers": [
         officer("O1-1", "O1", "ZHANG, WEI", "18 Cedar Lane"),
         officer("O2-1", "O2", "Zhang Wei", "18 Cedar Ln"),
         officer("O3-1", "O3", "Wei Chang", "18 CEDAR LANE"),
@@ -106,32 +91,32 @@ def test_last_first_family_first_and_romanized_forms_are_one_person(load, fresh_
     assert len({entity_of(fresh_warehouse, "officers", f"O{i}-1") for i in (1, 2, 3)}) == 1
 
 
-def test_same_common_name_at_different_addresses_are_two_people(load, fresh_warehouse):
-    load({"officers": [
+def test_same_common_name_at_different_addresses_are_two_people(load_resolved, fresh_warehouse):
+    load_resolved({"officers": [
         officer("O1-1", "O1", "SMITH, JOHN", "18 Cedar Lane"),
         officer("O2-1", "O2", "John Smith", "4410 Harbor Blvd Apt 9"),
     ]})
     assert entity_of(fresh_warehouse, "officers", "O1-1") != entity_of(fresh_warehouse, "officers", "O2-1")
 
 
-def test_one_license_number_joins_a_rotating_worker(load, fresh_warehouse):
-    load({"licenses": [
+def test_one_license_number_joins_a_rotating_worker(load_resolved, fresh_warehouse):
+    load_resolved({"licenses": [
         therapist("M1", "KIM, SOO-JIN", "100 Main St", "MA12345"),
         therapist("M2", "Soo Jin Kim", "2200 Oak Ave", "MA12345"),
     ]})
     assert entity_of(fresh_warehouse, "licenses", "M1") == entity_of(fresh_warehouse, "licenses", "M2")
 
 
-def test_a_junk_phone_joins_nothing(load, fresh_warehouse):
-    load({"listings": [
+def test_a_junk_phone_joins_nothing(load_resolved, fresh_warehouse):
+    load_resolved({"listings": [
         listing("1", "Blue Sky Massage", "1 Elm St", "0000000000"),
         listing("2", "Pearl Body Care", "900 Pine Dr", "000-000-0000"),
     ]})
     assert entity_of(fresh_warehouse, "listings", "1") != entity_of(fresh_warehouse, "listings", "2")
 
 
-def test_records_with_missing_and_degenerate_values_resolve(load, fresh_warehouse):
-    report = load({
+def test_records_with_missing_and_degenerate_values_resolve(load_resolved, fresh_warehouse):
+    report = load_resolved({
         "listings": [listing("1", "SPA", "", ""), listing("2", "SPA", "", ""), listing("3", "?", "???", "x")],
         "officers": [officer("O1-1", "O1", "X", None), officer("O2-1", "O2", "-", None)],
     })
@@ -144,24 +129,24 @@ def test_resolving_an_empty_warehouse_gives_no_entities(fresh_warehouse):
     assert report.entities == {"business": 0, "person": 0, "agent": 0}
 
 
-def test_over_common_blocking_values_are_skipped_and_reported(load, fresh_warehouse):
+def test_over_common_blocking_values_are_skipped_and_reported(load_resolved, fresh_warehouse):
     rows = [listing(str(i), "SPA", f"{100 + i} Main St", "") for i in range(30)]
-    load({"listings": rows})
+    load_resolved({"listings": rows})
     report = resolve(fresh_warehouse, max_block_key=10)
     assert ("business", "name", "SPA", 30) in report.skipped
     assert fresh_warehouse.rows("SELECT model, column_name, value FROM blocking_skips") == [("business", "name", "SPA")]
 
 
-def test_entity_ids_are_stable_between_runs(load, fresh_warehouse):
-    load({"listings": [listing("1", "Serene Hands", "100 Main St", "305-555-0101"),
+def test_entity_ids_are_stable_between_runs(load_resolved, fresh_warehouse):
+    load_resolved({"listings": [listing("1", "Serene Hands", "100 Main St", "305-555-0101"),
                        listing("2", "Serene Hands", "100 Main Street", "305-555-0101")]})
     first = fresh_warehouse.rows("SELECT * FROM record_entities ORDER BY ALL")
     resolve(fresh_warehouse)
     assert fresh_warehouse.rows("SELECT * FROM record_entities ORDER BY ALL") == first
 
 
-def test_explain_shows_each_join_with_labels_and_weights(load, fresh_warehouse):
-    load({"listings": [listing("1", "Serene Hands", "100 Main St", "305-555-0101"),
+def test_explain_shows_each_join_with_labels_and_weights(load_resolved, fresh_warehouse):
+    load_resolved({"listings": [listing("1", "Serene Hands", "100 Main St", "305-555-0101"),
                        listing("2", "SERENE HANDS", "100 Main Street", "(305) 555-0101")]})
     explanation = explain_entity(fresh_warehouse, entity_of(fresh_warehouse, "listings", "1"))
     assert len(explanation.mentions) == 2 and len(explanation.joins) == 1
@@ -175,8 +160,8 @@ def test_explain_shows_each_join_with_labels_and_weights(load, fresh_warehouse):
     assert "Serene Hands" in text and "same phone" in text and "match weight" in text
 
 
-def test_explain_withholds_a_protected_persons_identity(load, fresh_warehouse):
-    load({"licenses": [therapist("M1", "Quintessa Vallombrosa", "100 Main St", "MA99999"),
+def test_explain_withholds_a_protected_persons_identity(load_resolved, fresh_warehouse):
+    load_resolved({"licenses": [therapist("M1", "Quintessa Vallombrosa", "100 Main St", "MA99999"),
                        therapist("M2", "VALLOMBROSA, QUINTESSA", "2 Oak Ave", "MA99999")]})
     explanation = explain_entity(fresh_warehouse, entity_of(fresh_warehouse, "licenses", "M1"))
     text = "\n".join(explanation_text(explanation))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from harborlight.config import Settings, installation_key
 from harborlight.errors import HarborlightError

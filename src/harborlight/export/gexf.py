@@ -7,8 +7,6 @@ kind. A protected person is a node with a pseudonym as its label and nothing els
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 import re
 from xml.sax.saxutils import quoteattr as _quoteattr

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 import igraph
+import pyarrow as pa
 
 from harborlight.errors import UsageError
 from harborlight.network.controllers import rank_controllers
@@ -70,9 +71,11 @@ def find_networks(
             group = [names[i] for i in component]
             nid = network_id(group)
             members += [(nid, b) for b in group]
-        warehouse.run("CREATE OR REPLACE TABLE network_members (network_id VARCHAR, business_id VARCHAR)")
-        if members:
-            warehouse.con.executemany("INSERT INTO network_members VALUES (?, ?)", sorted(members))
+        members.sort()
+        warehouse.write_arrow("network_members", pa.table(
+            {"network_id": pa.array([m[0] for m in members], pa.string()),
+             "business_id": pa.array([m[1] for m in members], pa.string())}
+        ))
         warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         controllers = rank_controllers(warehouse)

@@ -19,6 +19,7 @@ often one business whose records resolution left apart than two businesses.
 
 from __future__ import annotations
 
+from harborlight.resolve.normalize import register_sql_functions
 from harborlight.warehouse import Warehouse
 
 # How strongly a tie of each kind says "controlled together", before hub discounting.
@@ -73,7 +74,7 @@ def graph_edges_sql() -> str:
     JOIN licenses l ON pm.record_type = 'licenses' AND l.source = pm.source AND l.record_id = pm.record_id
     JOIN business_mentions bm
       ON bm.city IS NOT DISTINCT FROM pm.city
-     AND (bm.name = upper(regexp_replace(coalesce(l.business_name, ''), '[^A-Za-z0-9 ]', ' ', 'g'))
+     AND (bm.name = hl_business_name(l.business_name)
           OR (bm.street = pm.street AND bm.unit IS NOT DISTINCT FROM pm.unit))
     """
 
@@ -126,6 +127,7 @@ def graph_nodes_sql() -> str:
 
 def build_graph(warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE) -> tuple[int, int]:
     """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
+    register_sql_functions(warehouse.con)
     warehouse.run(graph_edges_sql())
     warehouse.run(graph_nodes_sql())
     warehouse.run(link_weights_sql(hub_size))

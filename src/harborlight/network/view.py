@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from harborlight.errors import UsageError
 from harborlight.protection import pseudonym
-from harborlight.respond.outcomes import operation_networks_sql
+from harborlight.respond.outcomes import operations_by_network
 from harborlight.warehouse import Warehouse
 
 
@@ -74,9 +74,7 @@ def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
             [network_id, network_id],
         )
     ]
-    operations = []
-    if warehouse.rows("SELECT count(*) FROM outcomes")[0][0]:
-        operations = [op for op, nid in warehouse.rows(operation_networks_sql()) if nid == network_id]
+    operations = [op for op, nid in operations_by_network(warehouse) if nid == network_id]
     return NetworkView(network_id, found[0][0], members, controllers, timeline, protected, operations)
 
 

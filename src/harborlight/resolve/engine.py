@@ -28,8 +28,6 @@ MAX_U_PAIRS = 2e6
 MIN_TRAINING_MENTIONS = 1000
 SEED = 42
 
-logging.getLogger("splink").setLevel(logging.WARNING)
-
 
 @dataclass
 class SkippedKey:

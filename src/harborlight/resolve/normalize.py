@@ -85,6 +85,21 @@ def normalize_business_name(raw: str | None) -> str | None:
     return " ".join(words) or None
 
 
+SQL_BUSINESS_NAME = "hl_business_name"
+
+
+def register_sql_functions(con) -> None:
+    """Make `hl_business_name(text)` available in SQL on a DuckDB connection, so queries that
+    compare a raw name with resolved names normalize it exactly as resolution did."""
+    import duckdb
+
+    try:
+        con.create_function(SQL_BUSINESS_NAME, normalize_business_name, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except duckdb.NotImplementedException as exc:  # already registered on this connection
+        if "already created" not in str(exc):
+            raise
+
+
 def looks_like_company(raw: str | None) -> bool:
     """A name ending in a legal suffix, or with words only companies use."""
     words = (clean(_DBA.sub("", raw or "").replace(".", "")) or "").split()

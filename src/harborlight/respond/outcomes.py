@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from harborlight.resolve.normalize import register_sql_functions
 from harborlight.warehouse import Warehouse
 
 CONTROL_ROLES = ("trafficker", "controller", "manager")
@@ -107,17 +108,24 @@ def operation_networks_sql() -> str:
     return """
     SELECT DISTINCT o.operation, m.network_id
     FROM outcomes o
-    JOIN business_mentions bm ON bm.name = upper(regexp_replace(coalesce(o.business_ref, ''), '[^A-Za-z0-9 ]', ' ', 'g'))
+    JOIN business_mentions bm ON bm.name = hl_business_name(o.business_ref)
     JOIN network_members m ON m.business_id = bm.entity_id
     ORDER BY 1, 2"""
+
+
+def operations_by_network(warehouse: Warehouse) -> list[tuple[str, str]]:
+    """(operation, network_id) for every network an operation named a business of."""
+    if not (warehouse.table_exists("network_members") and warehouse.table_exists("business_mentions")):
+        return []
+    register_sql_functions(warehouse.con)
+    return warehouse.rows(operation_networks_sql())
 
 
 def outcomes_ledger(warehouse: Warehouse) -> Ledger:
     overall = Tally(*warehouse.rows(tally_sql(False))[0])
     links: dict[str, list[str]] = {}
-    if warehouse.table_exists("network_members") and warehouse.table_exists("business_mentions"):
-        for operation, network_id in warehouse.rows(operation_networks_sql()):
-            links.setdefault(operation, []).append(network_id)
+    for operation, network_id in operations_by_network(warehouse):
+        links.setdefault(operation, []).append(network_id)
     operations = [
         OperationLine(row[0], row[10], row[11], list(row[12] or []), Tally(*row[1:10]), links.get(row[0], []))
         for row in warehouse.rows(tally_sql(True))

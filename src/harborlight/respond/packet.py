@@ -160,10 +160,11 @@ def check_protection(warehouse: Warehouse, packet: Packet, rendered: list[str]) 
             f"packet for {packet.network_id} refused: {len(targets)} protected person(s) listed as controllers"
         )
     identities = warehouse.rows(
-        f"""SELECT DISTINCT v FROM (
-              SELECT raw_name AS v FROM person_mentions WHERE entity_id IN ({protected_sql_for(warehouse)})
-              UNION SELECT license_number FROM person_mentions WHERE entity_id IN ({protected_sql_for(warehouse)}))
-            WHERE v IS NOT NULL AND length(v) >= 4"""
+        """SELECT DISTINCT v FROM (
+              SELECT raw_name AS v FROM person_mentions WHERE list_contains(?, entity_id)
+              UNION SELECT license_number FROM person_mentions WHERE list_contains(?, entity_id))
+            WHERE v IS NOT NULL AND length(v) >= 4""",
+        [sorted(protected), sorted(protected)],
     )
     for (value,) in identities:
         if any(value in text for text in rendered):
