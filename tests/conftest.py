@@ -152,3 +152,33 @@ def load_resolved(write_rows, fresh_warehouse, tmp_path):
         return resolve(fresh_warehouse)
 
     return run
+
+
+def provider(record_id: str, name: str, state: str, city: str, services: str, languages: str, hours: str) -> dict:
+    return {"source": "dir", "record_id": record_id, "name": name, "services": services, "languages": languages,
+            "city": city, "state": state, "hours": hours, "accepts_referrals": "true"}
+
+
+@pytest.fixture
+def network_ready(load_resolved, fresh_warehouse):
+    """The two-spa network (tests/test_networks.py) loaded, resolved, scored and found, with
+    providers and a tip in Korean. Returns its network id; the warehouse is `fresh_warehouse`."""
+    from test_networks import two_spa_records
+
+    from harborlight.indicators.scoring import score
+    from harborlight.network.detect import find_networks
+
+    files = two_spa_records()
+    files["providers"] = [
+        provider("P1", "Miami Legal Aid", "FL", "Miami", "legal;immigration", "en;es", "business"),
+        provider("P2", "Miami Coalition Shelter", "FL", "Miami", "shelter;hotline;interpretation;medical", "en;ko", "24h"),
+        provider("P3", "Houston Shelter", "TX", "Houston", "shelter", "en;ko", "24h"),
+    ]
+    files["tips"] = [{"source": "hotline", "record_id": "T1", "received_at": "2022-03-01T09:00:00Z", "channel": "call",
+                      "reporter_role": "survivor", "language": "ko", "text": "I cannot leave the spa.",
+                      "business_name": "Lucky Star Spa"}]
+    load_resolved(files)
+    score(fresh_warehouse)
+    find_networks(fresh_warehouse)
+    (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
+    return network_id

@@ -112,6 +112,10 @@ def test_demo_runs_the_main_job_and_says_where_the_results_are(tmp_path):
     assert "export:" in result.stdout
     for name in ("record_entities.csv", "businesses.csv", "persons.csv", "networks.csv"):
         assert (tmp_path / "d" / "demo" / "export" / name).exists()
+    demo = tmp_path / "d" / "demo"
+    assert f"report: {demo / 'report.html'}" in result.stdout
+    assert f"{demo / 'packet' / 'packet.html'}" in result.stdout
+    assert (demo / "packet" / "packet.json").exists()
     again = harborlight("demo", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert again.stdout == result.stdout
 

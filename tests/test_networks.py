@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harborlight.network.detect import find_networks
+from harborlight.protection import protected_persons_sql
 
 
 @pytest.fixture
@@ -231,3 +232,50 @@ def test_gexf_export_is_well_formed_xml_with_nodes_and_edges(networked, fresh_wa
     root = ET.parse(tmp_path / "graph.gexf").getroot()
     ns = {"g": "http://gexf.net/1.3"}
     assert root.findall(".//g:node", ns) and root.findall(".//g:edge", ns)
+
+
+def test_a_controller_named_again_without_an_address_is_not_taken_for_a_nominee(networked, fresh_warehouse):
+    # F2-1 names the controller as "Zhang Wei" with no address, so resolution may leave it apart
+    # from F1-1; the same name tied to the network's other business marks it as the same person.
+    networked(two_spa_records())
+    nominees = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM probable_nominees")}
+    assert person_of(fresh_warehouse, "officers", "F2-1") not in nominees
+    assert person_of(fresh_warehouse, "officers", "F1-2") in nominees
+
+
+def test_anyone_bearing_a_nominee_name_is_protected_even_where_they_control_more(networked, fresh_warehouse):
+    files = two_spa_records()
+    # Elsewhere, two salons share an officer with the nominee's name: that person is hidden too.
+    files["filings"] += [filing("F3", "NORTH NAIL SALON LLC", "5 North St"), filing("F4", "SOUTH NAIL SALON LLC", "6 South St")]
+    files["officers"] += [officer("F3-1", "F3", "Min Park", "40 Elm St"), officer("F4-1", "F4", "PARK, MIN", "40 Elm St")]
+    networked(files)
+    namesake = person_of(fresh_warehouse, "officers", "F3-1")
+    ranked = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected")}
+    assert namesake not in ranked
+    protected = {p for (p,) in fresh_warehouse.rows(protected_persons_sql(include_nominees=True))}
+    assert namesake in protected
+
+
+def test_on_a_synthetic_world_no_ranked_controller_is_a_true_worker_or_nominee(resolved_world, small_world, tmp_path):
+    import csv
+    import shutil
+
+    from harborlight.config import installation_key
+    from harborlight.evaluate import truth_record_entities
+    from harborlight.indicators.scoring import score
+    from harborlight.warehouse import Warehouse
+
+    copy = tmp_path / "copy"
+    shutil.copytree(resolved_world, copy)
+    truth = truth_record_entities(small_world)
+    with (small_world / "truth" / "persons.csv").open(encoding="utf-8", newline="") as f:
+        persons = {r["true_entity_id"]: r for r in csv.DictReader(f)}
+    with Warehouse(copy / "warehouse.duckdb", installation_key(copy)) as warehouse:
+        score(warehouse)
+        find_networks(warehouse)
+        rows = warehouse.rows(
+            """SELECT re.record_type, re.source, re.record_id FROM record_entities re
+               JOIN network_persons np ON np.person_id = re.entity_id AND NOT np.protected""")
+    roles = [persons.get(truth.get(tuple(r)), {}) for r in rows]
+    assert len(rows) >= 20
+    assert not [p for p in roles if p.get("role") == "worker" or p.get("is_nominee") == "true"]

@@ -29,6 +29,7 @@ from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
 from harborlight.network.graph import DEFAULT_HUB_SIZE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
+from harborlight.report.overview import write_report
 from harborlight.respond.outcomes import outcomes_ledger
 from harborlight.respond.packet import write_packet
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
@@ -308,18 +309,49 @@ def outcomes_command(
             out.print(f"FLAGGED {escape(op.operation)}: {op.tally.victim_arrests:,} potential victims arrested")
 
 
+GroupsOption = Annotated[
+    Path | None, typer.Option("--groups", help="Auditor's CSV: entity_id, group, optional is_imb (true/false).")
+]
+TruthOption = Annotated[
+    Path | None, typer.Option("--truth", help="A synthetic world folder: take groups and IMB status from its truth/.")
+]
+
+
+def _audit_groups(warehouse, groups: Path | None, truth: Path | None):
+    if groups is not None and truth is not None:
+        raise HarborlightError("give one of --groups FILE or --truth WORLD_DIR, not both")
+    if groups is not None:
+        return read_groups(groups)
+    return groups_from_truth(warehouse, truth) if truth is not None else None
+
+
+@app.command("report")
+def report_command(
+    out_path: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html"),
+    top: Annotated[int, typer.Option(help="How many networks to draw.", min=1)] = 5,
+    groups: GroupsOption = None,
+    truth: TruthOption = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Write a self-contained HTML overview: records per source, the risk distribution, the top
+    networks drawn as diagrams, the fairness audit and the outcomes ledger.
+
+    The fairness audit runs when groups are given (--groups, or --truth on a synthetic world).
+    A report that would name a protected person is refused and nothing is written.
+    """
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+        written = write_report(warehouse, out_path, _audit_groups(warehouse, groups, truth), top)
+    out.print(f"report: {escape(str(written))}")
+
+
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("fairness")
 def audit_fairness_command(
-    groups: Annotated[
-        Path | None, typer.Option(help="Auditor's CSV: entity_id, group, optional is_imb (true/false).")
-    ] = None,
-    truth: Annotated[
-        Path | None, typer.Option(help="A synthetic world folder: take groups and IMB status from its truth/.")
-    ] = None,
+    groups: GroupsOption = None,
+    truth: TruthOption = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Compare false-positive rates (band high) between groups of businesses not believed to be IMBs.
@@ -329,8 +361,7 @@ def audit_fairness_command(
     if (groups is None) == (truth is None):
         raise HarborlightError("give exactly one of --groups FILE or --truth WORLD_DIR")
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
-        assignment = read_groups(groups) if groups else groups_from_truth(warehouse, truth)
-        result = audit(warehouse, assignment)
+        result = audit(warehouse, _audit_groups(warehouse, groups, truth))
     table = Table("group", "legitimate businesses", "in band high", "false-positive rate", "ratio to the rest")
     for g in result.groups:
         table.add_row(escape(g.group), f"{g.businesses:,}", f"{g.false_positives:,}", f"{g.rate:.3f}", f"{g.ratio_to_rest:.2f}")
@@ -384,7 +415,8 @@ def demo_command(
     scale: Annotated[float, typer.Option(help="Size of the synthetic world (1 = about 1,000 businesses).")] = 1.0,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Run the main job on the built-in synthetic world (synth, ingest, resolve, score, export) in DATA_DIR/demo.
+    """Run the main job on the built-in synthetic world in DATA_DIR/demo: synth, ingest, resolve, score,
+    networks, export, then the report and a packet for the top network.
 
     The demo keeps to its own folder so it never mixes with data you loaded.
     """
@@ -403,10 +435,14 @@ def demo_command(
     out.print(f"risk: {result.score.bands['high']:,} high, {result.score.bands['elevated']:,} elevated")
     entities = ", ".join(f"{n:,} {model}" for model, n in result.resolve.entities.items())
     out.print(f"entities: {entities}")
+    out.print(f"networks: {result.networks.networks:,}, {result.networks.controllers:,} controllers ranked")
     out.print(f"export: {escape(str(result.export.out))}")
     for name, n in result.export.rows.items():
         out.print(f"  {name}: {n:,} rows")
-    out.print(f"next: harborlight status --data-dir {escape(str(demo_dir))}")
+    out.print(f"report: {escape(str(result.report))}")
+    if result.packet is not None:
+        out.print(f"packet for the top network {result.top_network}: {escape(str(result.packet))}")
+    out.print(f"next: open the report in a browser, or harborlight networks --data-dir {escape(str(demo_dir))}")
 
 
 def main() -> None:

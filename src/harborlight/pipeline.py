@@ -1,4 +1,4 @@
-"""The main job end to end: synthetic world, ingest, resolve, score, networks, export.
+"""The main job end to end: synthetic world, ingest, resolve, score, networks, export, report and packet.
 
 The CLI's `demo` command and `make demo` call `run_demo`; tests call it too.
 """
@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from harborlight.config import Settings, installation_key
 from harborlight.errors import HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
+from harborlight.indicators.fairness import groups_from_truth
 from harborlight.indicators.scoring import ScoreReport, score
-from harborlight.network.detect import find_networks
+from harborlight.network.detect import NetworkReport, find_networks
+from harborlight.report.overview import top_network_ids, write_report
+from harborlight.respond.packet import write_packet
 from harborlight.resolve.stage import ResolveReport, resolve
 from harborlight.synth.world import WorldSummary, generate
 from harborlight.warehouse import Warehouse
@@ -35,7 +39,11 @@ class DemoResult:
     ingest: IngestReport
     resolve: ResolveReport
     score: ScoreReport
+    networks: NetworkReport
     export: ExportResult
+    report: Path
+    packet: Path | None  # the top network's packet.html, when there is a network
+    top_network: str | None
 
 
 def run_demo(
@@ -58,7 +66,16 @@ def run_demo(
         on_step("score")
         scored = score(warehouse)
         on_step("networks")
-        find_networks(warehouse)
+        networks = find_networks(warehouse)
         on_step("export")
         exported = export_csv(warehouse, data_dir / "export")
-    return DemoResult(world, report, resolved, scored, exported)
+        on_step("report")
+        # The synthetic world's truth holds each business's owner group, so the demo can run
+        # the fairness audit; on real data an auditor supplies the groups.
+        overview = write_report(warehouse, data_dir / "report.html", groups_from_truth(warehouse, data_dir / "world"))
+        top = (top_network_ids(warehouse, 1) or [None])[0]
+        packet = None
+        if top is not None:
+            on_step("packet")
+            _, packet = write_packet(warehouse, top, data_dir / "packet")
+    return DemoResult(world, report, resolved, scored, networks, exported, overview, packet, top)

@@ -14,8 +14,10 @@ rule reads them): a person whose only footprint is one business inside a network
 
 Entity resolution can miss a join: a worker's license and the filing that names her
 as officer may stay two entities. So anyone whose name (in any romanization) is the
-name of a protected worker is protected as well. A controller who shares a worker's
-name is then hidden too; that costs an investigation a lead, never a worker her safety.
+name of a protected worker or probable nominee is protected as well. A controller who
+shares such a name is then hidden too; that costs an investigation a lead, never a
+worker or a nominee their safety. (Found by the report's own check: a controller's
+name printed in a diagram was the recorded name of a nominee elsewhere.)
 A protected person is shown by a stable pseudonym, and their name never leaves
 the warehouse: the SQL below does not even select it.
 """
@@ -23,27 +25,31 @@ the warehouse: the SQL below does not even select it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+
+from harborlight.errors import HarborlightError
 
 # Links to a business that make a person a presumed potential victim, not a target.
 WORKER_ROLES = ("therapist",)
 
 
 def protected_persons_sql(include_nominees: bool = False) -> str:
-    """Person entities linked to a business as a worker, bearing a protected worker's name, or
-    (once the network stage has run) flagged as probable nominees."""
+    """Person entities linked to a business as a worker or (once the network stage has run)
+    flagged as probable nominees, and every person bearing the name of one of them."""
     roles = ", ".join(f"'{r}'" for r in WORKER_ROLES)
+    nominees = "UNION SELECT person_id FROM probable_nominees" if include_nominees else ""
     return f"""
-    WITH workers AS (
+    WITH directly AS (
       SELECT entity_id FROM person_mentions GROUP BY entity_id HAVING bool_or(person_role IN ({roles}))
+      {nominees}
     ),
-    worker_names AS (
+    protected_names AS (
       SELECT DISTINCT name_class_key FROM person_mentions
-      WHERE entity_id IN (SELECT entity_id FROM workers) AND name_class_key IS NOT NULL
+      WHERE entity_id IN (SELECT entity_id FROM directly) AND name_class_key IS NOT NULL
     )
-    SELECT entity_id FROM workers
+    SELECT entity_id FROM directly
     UNION
-    SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM worker_names)
-    {"UNION SELECT person_id FROM probable_nominees" if include_nominees else ""}"""
+    SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM protected_names)"""
 
 
 def protected_sql_for(warehouse) -> str:
@@ -61,3 +67,32 @@ def shown_name(entity_id: str, name: str | None, protected: bool) -> str:
     if protected:
         return pseudonym(entity_id)
     return name or ""
+
+
+class ProtectionViolation(HarborlightError):
+    """An output would name a protected person, or list one as a target. Nothing was written."""
+
+
+def protected_identities_sql() -> str:
+    """The names and license numbers recorded for given protected entities: what must never be printed.
+
+    Read only to check rendered outputs against; never shown."""
+    return """
+    SELECT DISTINCT v FROM (
+      SELECT raw_name AS v FROM person_mentions WHERE list_contains(?, entity_id)
+      UNION SELECT license_number FROM person_mentions WHERE list_contains(?, entity_id))
+    WHERE v IS NOT NULL AND length(v) >= 4"""
+
+
+def refuse_unsafe_output(warehouse, what: str, targets: Iterable[str], rendered: Iterable[str]) -> None:
+    """Raise `ProtectionViolation` if `targets` holds a protected person or `rendered` prints a
+    protected person's recorded name or license number. Checked afresh against the rule as it
+    stands, whatever the tables the output was built from say."""
+    protected = sorted({p for (p,) in warehouse.rows(protected_sql_for(warehouse))})
+    listed = set(protected).intersection(targets)
+    if listed:
+        raise ProtectionViolation(f"{what} refused: {len(listed)} protected person(s) listed as controllers")
+    texts = list(rendered)
+    for (value,) in warehouse.rows(protected_identities_sql(), [protected, protected]):
+        if any(value in text for text in texts):
+            raise ProtectionViolation(f"{what} refused: it would print a protected person's identity")

@@ -12,8 +12,9 @@ controller_score = 0.4 x control (1 when the person holds a control role: an off
                                    another at the same premises)
 
 Probable nominees are protected, not ranked (victim-centered rules, section 1): a person
-whose only footprint is one business, inside a network, and any worker named as an
-officer. `protection.py` reads `probable_nominees`; this module only writes it.
+whose only footprint is one business, inside a network (unless the same name is tied to
+another business of that network: then it is the controller, split by resolution), and
+any worker named as an officer. `protection.py` reads `probable_nominees`; this module only writes it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def person_ties_sql() -> str:
 
 
 def probable_nominees_sql() -> str:
+    """A person whose only footprint is one business inside a network, and any worker named as an officer.
+
+    One exception to the first: when the same name (in any romanization) is tied to another
+    business of the same network, the two entities are one controller whose records
+    resolution left apart (a filing without the address that would join them), not a
+    nominee. Without it, the name rule in protection.py would hide the controller."""
     return """
     CREATE OR REPLACE TABLE probable_nominees AS
     WITH footprint AS (
@@ -44,11 +51,23 @@ def probable_nominees_sql() -> str:
     ),
     workers AS (
       SELECT DISTINCT node_id AS person_id FROM graph_edges WHERE kind = 'licensed_to_work_at'
+    ),
+    named AS (
+      SELECT DISTINCT entity_id AS person_id, name_class_key FROM person_mentions WHERE name_class_key IS NOT NULL
+    ),
+    split_controllers AS (
+      SELECT DISTINCT t.person_id
+      FROM person_ties t
+      JOIN network_members m ON m.business_id = t.business_id
+      JOIN named n ON n.person_id = t.person_id
+      JOIN named other ON other.name_class_key = n.name_class_key AND other.person_id <> t.person_id
+      JOIN person_ties t2 ON t2.person_id = other.person_id AND t2.business_id <> t.business_id
+      JOIN network_members m2 ON m2.business_id = t2.business_id AND m2.network_id = m.network_id
     )
     SELECT DISTINCT t.person_id, 'only footprint is one business inside a network' AS reason
     FROM person_ties t JOIN footprint f USING (person_id)
     JOIN network_members m ON m.business_id = t.business_id
-    WHERE f.businesses = 1
+    WHERE f.businesses = 1 AND t.person_id NOT IN (SELECT person_id FROM split_controllers)
     UNION
     SELECT t.person_id, 'a worker named as an officer' FROM person_ties t JOIN workers w USING (person_id)"""
 

@@ -9,16 +9,16 @@ protected person's identity, `ProtectionViolation` is raised and nothing is writ
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from harborlight.errors import HarborlightError
 from harborlight.export.files import atomic_text_file
-from harborlight.network.view import network_view
-from harborlight.protection import protected_sql_for
+from harborlight.network.view import NetworkView, network_view
+from harborlight.protection import refuse_unsafe_output
+from harborlight.report.diagram import LEGEND, network_diagram, render_svg
+from harborlight.report.page import document, escape, items, table
 from harborlight.warehouse import Warehouse
 
 STANDING_INSTRUCTIONS = [
@@ -37,10 +37,6 @@ LANGUAGE_WORDS = {
 }
 LANGUAGE_NAMES = {"zh": "Mandarin or Cantonese", "ko": "Korean", "th": "Thai", "vi": "Vietnamese",
                   "es": "Spanish", "tl": "Tagalog", "en": "English"}
-
-
-class ProtectionViolation(HarborlightError):
-    """The packet would name a protected person, or list one as a target. Nothing was written."""
 
 
 @dataclass
@@ -111,7 +107,10 @@ def _services(warehouse: Warehouse, states: set[str], cities: set[str], language
 
 
 def build_packet(warehouse: Warehouse, network_id: str) -> Packet:
-    view = network_view(warehouse, network_id)
+    return packet_from_view(warehouse, network_view(warehouse, network_id))
+
+
+def packet_from_view(warehouse: Warehouse, view: NetworkView) -> Packet:
     members = [m[0] for m in view.members]
     evidence: dict[str, list[dict]] = {}
     if members and warehouse.table_exists("indicator_evidence"):
@@ -128,17 +127,19 @@ def build_packet(warehouse: Warehouse, network_id: str) -> Packet:
         f"SELECT DISTINCT upper(city), upper(state) FROM entities WHERE entity_id IN ({','.join('?' for _ in members)})",
         members,
     ) if members else []
+    names = {b: name for b, name, _, _ in view.members}
     languages, language_evidence = _languages(warehouse, members)
     services, unmet = _services(
         warehouse, {s for _, s in places if s}, {c for c, _ in places if c}, languages
     )
     return Packet(
-        network_id=network_id,
+        network_id=view.network_id,
         risk_score=view.risk_score,
         businesses=[{"entity_id": b, "name": n, "risk_score": r, "risk_band": band, "evidence": evidence.get(b, [])}
                     for b, n, r, band in view.members],
         controllers=[{"entity_id": c.person_id, "name": c.name, "controller_score": c.score,
-                      "evidence": [{"business": b, "tie": k, "record": ref} for b, k, ref in c.ties]}
+                      "evidence": [{"business": b, "business_name": names.get(b, ""), "tie": k, "record": ref}
+                                   for b, k, ref in c.ties]}
                      for c in view.controllers],
         timeline=[{"premises": st, "business": b, "name": n, "first_seen": str(f or ""), "last_seen": str(last or "")}
                   for st, b, n, f, last in view.timeline],
@@ -151,77 +152,52 @@ def build_packet(warehouse: Warehouse, network_id: str) -> Packet:
     )
 
 
-def check_protection(warehouse: Warehouse, packet: Packet, rendered: list[str]) -> None:
-    """Refuse a packet that lists a protected person as a target or prints a protected identity."""
-    protected = {p for (p,) in warehouse.rows(protected_sql_for(warehouse))}
-    targets = [c["entity_id"] for c in packet.controllers if c["entity_id"] in protected]
-    if targets:
-        raise ProtectionViolation(
-            f"packet for {packet.network_id} refused: {len(targets)} protected person(s) listed as controllers"
-        )
-    identities = warehouse.rows(
-        """SELECT DISTINCT v FROM (
-              SELECT raw_name AS v FROM person_mentions WHERE list_contains(?, entity_id)
-              UNION SELECT license_number FROM person_mentions WHERE list_contains(?, entity_id))
-            WHERE v IS NOT NULL AND length(v) >= 4""",
-        [sorted(protected), sorted(protected)],
-    )
-    for (value,) in identities:
-        if any(value in text for text in rendered):
-            raise ProtectionViolation(f"packet for {packet.network_id} refused: it would print a protected person's identity")
-
-
-def render_html(packet: Packet) -> str:
-    e = html.escape
-
-    def table(headers: list[str], rows: list[list[str]]) -> str:
-        head = "".join(f"<th>{e(h)}</th>" for h in headers)
-        body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
+def render_html(packet: Packet, diagram_svg: str = "") -> str:
+    """The packet as one printable page. `diagram_svg` is the network drawn by report/diagram.py."""
     risk = "" if packet.risk_score is None else f"{packet.risk_score:.3f}"
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Investigation packet {e(packet.network_id)}</title>",
-        "<style>body{font:14px/1.4 sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;width:100%;"
-        "margin:.5em 0 1.5em}td,th{border:1px solid #999;padding:4px;text-align:left;vertical-align:top}"
-        ".instructions{border:3px solid #b00;padding:1em}@media print{body{margin:0}}</style></head><body>",
-        f"<h1>Investigation packet: network {e(packet.network_id)}</h1>",
-        f"<p id='summary'>Risk {e(risk)}; {len(packet.businesses)} businesses; {len(packet.controllers)} controllers.</p>",
-        "<section class='instructions' id='instructions'><h2>Standing instructions</h2><ul>"
-        + "".join(f"<li>{e(i)}</li>" for i in packet.instructions) + "</ul></section>",
-        "<h2>Controllers</h2>",
+    return document(f"Investigation packet {packet.network_id}", [
+        f"<h1>Investigation packet: network {escape(packet.network_id)}</h1>",
+        f"<p id='summary'>Risk {escape(risk)}; {len(packet.businesses)} businesses; "
+        f"{len(packet.controllers)} controllers; {packet.potential_victims} potential victims.</p>",
+        "<section class='instructions' id='instructions'><h2>Standing instructions</h2>"
+        + items(packet.instructions) + "</section>",
+        f"<figure>{diagram_svg}{LEGEND}<figcaption>Who ties the businesses together.</figcaption></figure>"
+        if diagram_svg else "",
+        "<h2 id='controllers'>Controllers</h2>",
         table(["controller", "score", "evidence"],
               [[f"{c['name']} ({c['entity_id']})", f"{c['controller_score']:.2f}",
-                "; ".join(f"{x['tie']} of {x['business']} [{x['record']}]" for x in c["evidence"])]
-               for c in packet.controllers]),
-        "<h2>Businesses</h2>",
+                "; ".join(f"{x['tie']} of {x['business_name']} ({x['business']}) [{x['record']}]" for x in c["evidence"])]
+               for c in packet.controllers], numeric=[1]),
+        "<h2 id='businesses'>Businesses</h2>",
         table(["business", "risk", "indicators and evidence"],
               [[f"{b['name']} ({b['entity_id']})", "" if b["risk_score"] is None else f"{b['risk_score']:.3f} {b['risk_band']}",
                 "; ".join(f"{x['indicator']}: {x['excerpt']} [{x['record']}]" for x in b["evidence"])]
                for b in packet.businesses]),
-        "<h2>Timeline</h2>",
+        "<h2 id='timeline'>Timeline at each premises</h2>",
         table(["premises", "business", "from", "to"],
               [[t["premises"], f"{t['name']} ({t['business']})", t["first_seen"], t["last_seen"]] for t in packet.timeline]),
         "<h2 id='victims'>Potential victims</h2>",
-        f"<p>About {packet.potential_victims} potential victims. Languages: {e(', '.join(packet.languages))}.</p>",
-        "<ul>" + "".join(f"<li>{e(x)}</li>" for x in packet.language_evidence) + "</ul>",
+        f"<p>About {packet.potential_victims} potential victims. Languages: {escape(', '.join(packet.languages))}.</p>",
+        items(packet.language_evidence),
         "<h2 id='services'>Victim-services plan</h2>",
         table(["provider", "hours", "services", "languages matched", "phone"],
               [[f"{p['name']} ({p['city']}, {p['state']})", p["hours"] or "", ", ".join(p["services"]),
                 ", ".join(p["languages_matched"]), p["phone"] or ""] for p in packet.services]),
-        "<ul>" + "".join(f"<li><strong>Unmet:</strong> {e(u)}</li>" for u in packet.unmet_needs) + "</ul>",
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+        items((f"Unmet: {u}" for u in packet.unmet_needs), cls="unmet"),
+        "<h2 id='operations'>Enforcement operations naming these businesses</h2>",
+        items(packet.operations) or "<p class='note'>None recorded.</p>",
+    ])
 
 
 def write_packet(warehouse: Warehouse, network_id: str, out: Path) -> tuple[Path, Path]:
     """Build, check and write packet.json and packet.html. A refused packet writes nothing."""
-    packet = build_packet(warehouse, network_id)
+    view = network_view(warehouse, network_id)
+    packet = packet_from_view(warehouse, view)
     as_json = json.dumps(asdict(packet), indent=2, default=str)
-    as_html = render_html(packet)
-    check_protection(warehouse, packet, [as_json, as_html])
+    as_html = render_html(packet, render_svg(network_diagram(warehouse, view)))
+    refuse_unsafe_output(
+        warehouse, f"packet for {network_id}", [c["entity_id"] for c in packet.controllers], [as_json, as_html]
+    )
     with atomic_text_file(out / "packet.json") as handle:
         handle.write(as_json + "\n")
     with atomic_text_file(out / "packet.html") as handle:

@@ -1,0 +1,63 @@
+"""The page shell and building blocks every harborlight HTML file shares.
+
+Pages are self-contained: one file, styles inline, no scripts, fonts, images or links
+to anything outside it, so they open offline, print, and can be attached to a case
+file as they are. Every value is escaped here, never by callers.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;padding:0 1em;color:#1a1a1a}
+h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
+td,th{border:1px solid #aaa;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#f1f1f1}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.instructions{border:3px solid #b00;padding:0 1em}.instructions h2{margin-top:.6em}
+.headline{font-size:1.15em;font-weight:600;border-left:6px solid #b00;padding:.4em .8em;background:#fff4f4}
+.flag{color:#b00;font-weight:700}.pass{color:#07600f;font-weight:700}.fail{color:#b00;font-weight:700}
+.note{color:#555}figure{margin:1em 0 2em}figcaption{color:#444}
+svg text{font:11px system-ui,sans-serif}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}figure,table{break-inside:avoid}}
+"""
+
+
+def escape(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = (), id: str | None = None) -> str:
+    """An HTML table; columns whose index is in `numeric` are right-aligned."""
+    right = set(numeric)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td class='n'>{escape(c)}</td>" if i in right else f"<td>{escape(c)}</td>" for i, c in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )
+    ident = f" id='{escape(id)}'" if id else ""
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def items(values: Iterable[object], cls: str | None = None) -> str:
+    """A bulleted list, empty when there is nothing to list."""
+    values = list(values)
+    if not values:
+        return ""
+    attr = f" class='{escape(cls)}'" if cls else ""
+    return f"<ul{attr}>" + "".join(f"<li>{escape(v)}</li>" for v in values) + "</ul>"
+
+
+def document(title: str, body: Iterable[str]) -> str:
+    """A whole page: `body` parts are HTML already escaped by the helpers here."""
+    return "\n".join([
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
+        *body,
+        "</body></html>",
+    ])
