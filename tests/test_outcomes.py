@@ -60,3 +60,20 @@ def test_outcomes_command_prints_json(write_rows, tmp_path):
     assert ledger["overall"]["victim_arrests"] == 109 and ledger["operations"][0]["flagged"] is True
     text = run("outcomes", "--data-dir", str(data))
     assert text.stdout.startswith("109 of 169 arrests") and "FLAGGED Operation Atlanta 2019: 109" in text.stdout
+
+
+def test_outcomes_naming_a_networks_business_or_controller_are_shown_on_its_page(network_ready, fresh_warehouse, write_rows):
+    from harborlight.network.view import network_view
+
+    rows = [
+        outcome(1, "buyer", "arrest", "Op Business") | {"business_ref": "Lucky Star Spa"},
+        outcome(2, "controller", "arrest", "Op Controller") | {"person_ref": "Wei Zhang", "business_ref": "Elsewhere LLC"},
+        # Only traffickers, controllers and managers are matched by name; a worker never is.
+        outcome(3, "worker", "arrest", "Op Worker") | {"person_ref": "Soo-Jin Kim", "business_ref": "Elsewhere LLC"},
+        outcome(4, "controller", "arrest", "Op Unrelated") | {"person_ref": "Somebody Else", "business_ref": "Elsewhere LLC"},
+    ]
+    assert ingest(write_rows("outcomes", rows), fresh_warehouse).ok
+    view = network_view(fresh_warehouse, network_ready)
+    assert view.operations == ["Op Business", "Op Controller"]
+    networks = {op.operation: op.networks for op in outcomes_ledger(fresh_warehouse).operations}
+    assert networks["Op Controller"] == [network_ready] and networks["Op Worker"] == []

@@ -10,7 +10,7 @@ from test_outcomes import atlanta_rows
 
 from harborlight.ingest import ingest
 from harborlight.network.view import network_view
-from harborlight.protection import ProtectionViolation, pseudonym
+from harborlight.protection import ProtectionViolation, pseudonym, refuse_unsafe_output
 from harborlight.report.charts import risk_bins
 from harborlight.report.diagram import network_diagram, render_svg
 from harborlight.report.overview import build_report, render_report, write_report
@@ -88,3 +88,12 @@ def test_pseudonyms_in_the_report_are_the_ones_every_other_output_uses(network_r
     worker = fresh_warehouse.rows(
         "SELECT DISTINCT node_id FROM graph_edges WHERE kind = 'licensed_to_work_at'")[0][0]
     assert pseudonym(worker) in page and pseudonym(worker) in view.protected
+
+
+def test_a_protected_name_is_caught_however_the_page_escapes_it(network_ready, fresh_warehouse):
+    worker = fresh_warehouse.rows("SELECT DISTINCT node_id FROM graph_edges WHERE kind = 'licensed_to_work_at'")[0][0]
+    fresh_warehouse.run("UPDATE person_mentions SET raw_name = 'O''Brien, Nguyễn' WHERE entity_id = ?", [worker])
+    for rendered in ("<td>O&#x27;Brien, Nguyễn</td>", '{"name": "O\\u0027Brien, Nguy\\u1ec5n"}'.replace("\\u0027", "'")):
+        with pytest.raises(ProtectionViolation, match="identity"):
+            refuse_unsafe_output(fresh_warehouse, "page", [], [rendered])
+    refuse_unsafe_output(fresh_warehouse, "page", [], ["<td>nothing of hers</td>"])

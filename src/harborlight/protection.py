@@ -25,6 +25,8 @@ the warehouse: the SQL below does not even select it.
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 from collections.abc import Iterable
 
 from harborlight.errors import HarborlightError
@@ -94,5 +96,7 @@ def refuse_unsafe_output(warehouse, what: str, targets: Iterable[str], rendered:
         raise ProtectionViolation(f"{what} refused: {len(listed)} protected person(s) listed as controllers")
     texts = list(rendered)
     for (value,) in warehouse.rows(protected_identities_sql(), [protected, protected]):
-        if any(value in text for text in texts):
+        # As recorded, and as HTML and JSON would escape it (O'Brien, Nguyễn).
+        forms = {value, html.escape(value), json.dumps(value)[1:-1]}
+        if any(form in text for form in forms for text in texts):
             raise ProtectionViolation(f"{what} refused: it would print a protected person's identity")

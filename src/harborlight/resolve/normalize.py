@@ -86,18 +86,31 @@ def normalize_business_name(raw: str | None) -> str | None:
 
 
 SQL_BUSINESS_NAME = "hl_business_name"
+SQL_PERSON_CLASS_KEYS = "hl_person_class_keys"
+
+
+def person_class_keys(raw: str | None) -> list[str]:
+    """The romanization-class keys a person's name can be read as (both orders when no comma says which)."""
+    name = parse_person_name(raw)
+    return [k for k in (name.class_key, name.alt_class_key) if k]
 
 
 def register_sql_functions(con) -> None:
-    """Make `hl_business_name(text)` available in SQL on a DuckDB connection, so queries that
-    compare a raw name with resolved names normalize it exactly as resolution did."""
+    """Make `hl_business_name(text)` and `hl_person_class_keys(text)` available in SQL on a DuckDB
+    connection, so queries that compare a raw name with resolved names normalize it exactly as
+    resolution did."""
     import duckdb
 
-    try:
-        con.create_function(SQL_BUSINESS_NAME, normalize_business_name, ["VARCHAR"], "VARCHAR", side_effects=False)
-    except duckdb.NotImplementedException as exc:  # already registered on this connection
-        if "already created" not in str(exc):
-            raise
+    functions = [
+        (SQL_BUSINESS_NAME, normalize_business_name, "VARCHAR"),
+        (SQL_PERSON_CLASS_KEYS, person_class_keys, "VARCHAR[]"),
+    ]
+    for name, function, returns in functions:
+        try:
+            con.create_function(name, function, ["VARCHAR"], returns, side_effects=False)
+        except duckdb.NotImplementedException as exc:  # already registered on this connection
+            if "already created" not in str(exc):
+                raise
 
 
 def looks_like_company(raw: str | None) -> bool:

@@ -104,18 +104,27 @@ def tally_sql(group_by_operation: bool) -> str:
 
 
 def operation_networks_sql() -> str:
-    """Networks an operation acted on: outcomes whose business_ref names one of a network's businesses."""
-    return """
+    """Networks an operation acted on: outcomes whose business_ref names one of a network's businesses,
+    or whose person_ref, for a trafficker, controller or manager, bears the name of one of its ranked
+    controllers. Names of people in any other role are never compared."""
+    roles = ", ".join(f"'{r}'" for r in CONTROL_ROLES)
+    return f"""
     SELECT DISTINCT o.operation, m.network_id
     FROM outcomes o
     JOIN business_mentions bm ON bm.name = hl_business_name(o.business_ref)
     JOIN network_members m ON m.business_id = bm.entity_id
+    UNION
+    SELECT DISTINCT o.operation, np.network_id
+    FROM outcomes o
+    JOIN person_mentions pm ON list_contains(hl_person_class_keys(o.person_ref), pm.name_class_key)
+    JOIN network_persons np ON np.person_id = pm.entity_id AND NOT np.protected
+    WHERE o.person_role IN ({roles})
     ORDER BY 1, 2"""
 
 
 def operations_by_network(warehouse: Warehouse) -> list[tuple[str, str]]:
-    """(operation, network_id) for every network an operation named a business of."""
-    if not (warehouse.table_exists("network_members") and warehouse.table_exists("business_mentions")):
+    """(operation, network_id) for every network an operation named a business or controller of."""
+    if not all(warehouse.table_exists(t) for t in ("network_members", "network_persons", "business_mentions")):
         return []
     register_sql_functions(warehouse.con)
     return warehouse.rows(operation_networks_sql())
