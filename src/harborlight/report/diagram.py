@@ -29,6 +29,7 @@ CX, CY = WIDTH / 2, HEIGHT / 2
 # Rings, from the centre out: controllers, protected people, businesses; business names outside.
 BUSINESS_RING, PROTECTED_RING = 200.0, 150.0
 BAND_FILL = {"high": "#c0392b", "elevated": "#e67e22", "low": "#95a5a6", None: "#bdc3c7"}
+MAX_LABELLED = 30  # businesses named on the ring; a larger network keeps names in tooltips
 SHARED_KINDS = ("uses_phone", "registered_agent", "succeeded_at_same_premises")
 
 
@@ -132,8 +133,7 @@ def _label(x: float, y: float) -> tuple[float, float, str]:
 
 def render_svg(d: Diagram) -> str:
     pos = layout(d)
-    controlled = {(c[0], b) for c in d.controllers for b in c[2]}
-    common = {(a, b) for (c, a) in controlled for (c2, b) in controlled if c == c2}
+    common = {(a, b) for _, _, businesses in d.controllers for a in businesses for b in businesses}
     parts = [
         f"<svg class='network-diagram' data-network='{escape(d.network_id)}' xmlns='http://www.w3.org/2000/svg' "
         f"viewBox='0 0 {WIDTH} {HEIGHT}' width='100%' style='max-width:{WIDTH}px' role='img' "
@@ -157,10 +157,11 @@ def render_svg(d: Diagram) -> str:
     for b, name, band in d.businesses:
         x, y = pos[b]
         lx, ly, anchor = _label(x, y)
+        label = escape(_short(name)) if len(d.businesses) <= MAX_LABELLED else ""  # beyond, names would overlap
         parts.append(
             f"<g class='business'><rect x='{x - 8:.1f}' y='{y - 8:.1f}' width='16' height='16' fill='{BAND_FILL.get(band, BAND_FILL[None])}' "
             f"stroke='#222'/><title>{escape(name)} ({escape(b)}), risk {escape(band or 'unscored')}</title>"
-            f"<text x='{lx:.1f}' y='{ly:.1f}' text-anchor='{anchor}'>{escape(_short(name))}</text></g>"
+            f"<text x='{lx:.1f}' y='{ly:.1f}' text-anchor='{anchor}'>{label}</text></g>"
         )
     for cid, name, businesses in d.controllers:
         x, y = pos[cid]
