@@ -183,7 +183,7 @@ def test_the_network_view_shows_controllers_with_evidence_and_workers_only_as_ps
     networked(two_spa_records())
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
     text = "\n".join(network_text(network_view(fresh_warehouse, network_id)))
-    assert "ZHANG" in text.upper() and "registered_agent of" in text and "officer of" in text
+    assert "ZHANG" in text.upper() and "registered agent of" in text and "officer of" in text
     assert "worker-" in text
     for secret in ("SOO", "MA777", "PARK"):
         assert secret not in text.upper()
@@ -279,3 +279,15 @@ def test_on_a_synthetic_world_no_ranked_controller_is_a_true_worker_or_nominee(r
     roles = [persons.get(truth.get(tuple(r)), {}) for r in rows]
     assert len(rows) >= 20
     assert not [p for p in roles if p.get("role") == "worker" or p.get("is_nominee") == "true"]
+
+
+def test_a_controller_giving_a_spa_as_their_address_has_that_premises_as_evidence(networked, fresh_warehouse):
+    from harborlight.network.view import network_view
+
+    files = two_spa_records()
+    files["officers"][0] = officer("F1-1", "F1", "ZHANG, WEI", "77 Bay Rd")  # the Lucky Star's own premises
+    network = networked(files)["F1"]
+    controller = person_of(fresh_warehouse, "officers", "F1-1")
+    lucky = person_of(fresh_warehouse, "filings", "F1")
+    (ties,) = [c.ties for c in network_view(fresh_warehouse, network).controllers if c.person_id == controller]
+    assert (lucky, "address_at_premises", "officers:fl:F1-1") in ties

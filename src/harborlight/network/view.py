@@ -13,6 +13,19 @@ from harborlight.respond.outcomes import operations_by_network
 from harborlight.warehouse import Warehouse
 
 
+# How each kind of tie reads in a sentence: "<phrase> <business>".
+TIE_PHRASES = {
+    "officer": "officer of",
+    "registered_agent": "registered agent of",
+    "officer_of_managing_company": "officer of the company that manages",
+    "address_at_premises": "gives as their address the premises of",
+}
+
+
+def tie_phrase(kind: str) -> str:
+    return TIE_PHRASES.get(kind, f"{kind} of")
+
+
 @dataclass
 class Controller:
     person_id: str
@@ -30,6 +43,23 @@ class NetworkView:
     timeline: list[tuple[str, str, str, object, object]]  # premises street, business_id, name, first, last
     protected: list[str]  # pseudonyms
     operations: list[str] = field(default_factory=list)  # enforcement operations that named its businesses
+
+
+def controller_ties_sql() -> str:
+    """A controller's ties to the network's businesses, each with its source record: the roles and
+    agencies that tie them (person_ties), and the network's premises given as their own address."""
+    return """
+    SELECT DISTINCT t.business_id, t.kind, t.record_type || ':' || t.source || ':' || t.record_id
+    FROM person_ties t JOIN network_members m ON m.business_id = t.business_id AND m.network_id = ?
+    WHERE t.person_id = ?
+    UNION
+    SELECT DISTINCT bp.entity_id, 'address_at_premises', pm.record_type || ':' || pm.source || ':' || pm.record_id
+    FROM person_mentions pm
+    JOIN premises p ON p.street = pm.street AND p.city IS NOT DISTINCT FROM pm.city
+    JOIN business_premises bp ON bp.premises_id = p.premises_id
+    JOIN network_members m ON m.business_id = bp.entity_id AND m.network_id = ?
+    WHERE pm.entity_id = ? AND pm.street IS NOT NULL
+    ORDER BY 1, 2, 3"""
 
 
 def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
@@ -52,12 +82,7 @@ def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
         "WHERE np.network_id = ? AND NOT np.protected ORDER BY np.controller_score DESC, np.person_id",
         [network_id],
     ):
-        ties = warehouse.rows(
-            "SELECT DISTINCT t.business_id, t.kind, t.record_type || ':' || t.source || ':' || t.record_id FROM person_ties t "
-            "JOIN network_members m ON m.business_id = t.business_id AND m.network_id = ? "
-            "WHERE t.person_id = ? ORDER BY 1, 2, 3",
-            [network_id, person_id],
-        )
+        ties = warehouse.rows(controller_ties_sql(), [network_id, person_id, network_id, person_id])
         controllers.append(Controller(person_id, name, score, ties))
     timeline = warehouse.rows(
         "SELECT p.street, bp.entity_id, e.name, bp.first_seen, bp.last_seen FROM business_premises bp "
@@ -87,7 +112,7 @@ def network_text(view: NetworkView) -> list[str]:
     for c in view.controllers:
         lines.append(f"  {c.person_id}  {c.name}  score {c.score:.2f}")
         for business_id, kind, ref in c.ties:
-            lines.append(f"      {kind} of {business_id}  ({ref})")
+            lines.append(f"      {tie_phrase(kind)} {business_id}  ({ref})")
     lines += ["", "premises timeline:"]
     for street, business_id, name, first, last in view.timeline:
         lines.append(f"  {street}: {name} ({business_id}) {first or '?'} to {last or 'open'}")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harborlight.export.files import atomic_text_file
-from harborlight.network.view import NetworkView, network_view
+from harborlight.network.view import NetworkView, network_view, tie_phrase
 from harborlight.protection import refuse_unsafe_output
 from harborlight.report.diagram import LEGEND, network_diagram, render_svg
 from harborlight.report.page import document, escape, items, table
@@ -106,6 +106,25 @@ def _services(warehouse: Warehouse, states: set[str], cities: set[str], language
     return plan, unmet
 
 
+def timeline_events(rows: list[tuple]) -> list[dict]:
+    """Each business at each premises, in order, with what its arrival means: the first opened there;
+    a later one that arrived after the one before it was last seen reopened the place under a new name."""
+    events: list[dict] = []
+    before: dict[str, tuple] = {}  # premises -> the business seen there last
+    for street, business, name, first, last in rows:
+        prior = before.get(street)
+        if prior is None:
+            event = "opened"
+        elif prior[2] is not None and first is not None and first >= prior[2]:
+            event = f"reopened under a new name after {prior[1]} closed"
+        else:
+            event = f"open at the same time as {prior[1]}"
+        before[street] = (business, name, last)
+        events.append({"premises": street, "business": business, "name": name, "event": event,
+                       "first_seen": str(first or ""), "last_seen": str(last or "")})
+    return events
+
+
 def build_packet(warehouse: Warehouse, network_id: str) -> Packet:
     return packet_from_view(warehouse, network_view(warehouse, network_id))
 
@@ -141,8 +160,7 @@ def packet_from_view(warehouse: Warehouse, view: NetworkView) -> Packet:
                       "evidence": [{"business": b, "business_name": names.get(b, ""), "tie": k, "record": ref}
                                    for b, k, ref in c.ties]}
                      for c in view.controllers],
-        timeline=[{"premises": st, "business": b, "name": n, "first_seen": str(f or ""), "last_seen": str(last or "")}
-                  for st, b, n, f, last in view.timeline],
+        timeline=timeline_events(view.timeline),
         potential_victims=len(view.protected),
         languages=[LANGUAGE_NAMES.get(c, c) for c in languages] or ["unknown: bring interpretation"],
         language_evidence=language_evidence,
@@ -166,7 +184,8 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
         "<h2 id='controllers'>Controllers</h2>",
         table(["controller", "score", "evidence"],
               [[f"{c['name']} ({c['entity_id']})", f"{c['controller_score']:.2f}",
-                "; ".join(f"{x['tie']} of {x['business_name']} ({x['business']}) [{x['record']}]" for x in c["evidence"])]
+                "; ".join(f"{tie_phrase(x['tie'])} {x['business_name']} ({x['business']}) [{x['record']}]"
+                          for x in c["evidence"])]
                for c in packet.controllers], numeric=[1]),
         "<h2 id='businesses'>Businesses</h2>",
         table(["business", "risk", "indicators and evidence"],
@@ -174,8 +193,9 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
                 "; ".join(f"{x['indicator']}: {x['excerpt']} [{x['record']}]" for x in b["evidence"])]
                for b in packet.businesses]),
         "<h2 id='timeline'>Timeline at each premises</h2>",
-        table(["premises", "business", "from", "to"],
-              [[t["premises"], f"{t['name']} ({t['business']})", t["first_seen"], t["last_seen"]] for t in packet.timeline]),
+        table(["premises", "business", "what happened", "first seen", "last seen"],
+              [[t["premises"], f"{t['name']} ({t['business']})", t["event"], t["first_seen"], t["last_seen"]]
+               for t in packet.timeline]),
         "<h2 id='victims'>Potential victims</h2>",
         f"<p>About {packet.potential_victims} potential victims. Languages: {escape(', '.join(packet.languages))}.</p>",
         items(packet.language_evidence),
