@@ -64,3 +64,22 @@ def test_the_timeline_says_when_a_premises_reopened_under_a_new_name(load_resolv
     events = [(t["name"], t["event"]) for t in build_packet(fresh_warehouse, network_id).timeline]
     assert events == [("Lucky Star Spa", "opened"),
                       ("Golden Jade Spa", "reopened under a new name after Lucky Star Spa closed")]
+
+
+def test_hostile_text_from_records_is_escaped_everywhere_on_the_page():
+    from harborlight.respond.packet import Packet, render_html
+
+    hostile = "<script>alert(1)</script>"
+    packet = Packet(
+        network_id="net-1", risk_score=0.9,
+        businesses=[{"entity_id": "biz-1", "name": hostile, "risk_score": 0.9, "risk_band": "high",
+                     "evidence": [{"indicator": "cash_only", "excerpt": hostile, "record": "reviews:s:1"}]}],
+        controllers=[{"entity_id": "per-1", "name": hostile, "controller_score": 0.8,
+                      "evidence": [{"business": "biz-1", "business_name": hostile, "tie": "officer", "record": "o:s:1"}]}],
+        timeline=[{"premises": hostile, "business": "biz-1", "name": hostile, "event": "opened",
+                   "first_seen": "", "last_seen": ""}],
+        potential_victims=1, languages=["unknown: bring interpretation"], language_evidence=[hostile],
+        services=[], unmet_needs=[hostile], operations=[hostile],
+    )
+    page = render_html(packet)
+    assert "<script" not in page and page.count("&lt;script&gt;") >= 8

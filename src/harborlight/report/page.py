@@ -15,6 +15,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;padding:
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
 td,th{border:1px solid #aaa;padding:4px 6px;text-align:left;vertical-align:top}
+td ul{margin:0;padding-left:1.1em}
 th{background:#f1f1f1}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .instructions{border:3px solid #b00;padding:0 1em}.instructions h2{margin-top:.6em}
 .headline{font-size:1.15em;font-weight:600;border-left:6px solid #b00;padding:.4em .8em;background:#fff4f4}
@@ -25,7 +26,13 @@ svg text{font:11px system-ui,sans-serif}
 """
 
 
+class Html(str):
+    """Text that is HTML already, made by the helpers here from escaped parts: not escaped again."""
+
+
 def escape(value: object) -> str:
+    if isinstance(value, Html):
+        return value
     return html.escape("" if value is None else str(value))
 
 
@@ -40,16 +47,16 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[object]], numeric: Ite
         for row in rows
     )
     ident = f" id='{escape(id)}'" if id else ""
-    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return Html(f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def items(values: Iterable[object], cls: str | None = None) -> str:
-    """A bulleted list, empty when there is nothing to list."""
+def items(values: Iterable[object], cls: str | None = None) -> Html:
+    """A bulleted list (which may sit in a table cell), empty when there is nothing to list."""
     values = list(values)
     if not values:
-        return ""
+        return Html("")
     attr = f" class='{escape(cls)}'" if cls else ""
-    return f"<ul{attr}>" + "".join(f"<li>{escape(v)}</li>" for v in values) + "</ul>"
+    return Html(f"<ul{attr}>" + "".join(f"<li>{escape(v)}</li>" for v in values) + "</ul>")
 
 
 def document(title: str, body: Iterable[str]) -> str:

@@ -184,13 +184,13 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
         "<h2 id='controllers'>Controllers</h2>",
         table(["controller", "score", "evidence"],
               [[f"{c['name']} ({c['entity_id']})", f"{c['controller_score']:.2f}",
-                "; ".join(f"{tie_phrase(x['tie'])} {x['business_name']} ({x['business']}) [{x['record']}]"
-                          for x in c["evidence"])]
+                items(f"{tie_phrase(x['tie'])} {x['business_name']} ({x['business']}) [{x['record']}]"
+                      for x in c["evidence"])]
                for c in packet.controllers], numeric=[1]),
         "<h2 id='businesses'>Businesses</h2>",
         table(["business", "risk", "indicators and evidence"],
               [[f"{b['name']} ({b['entity_id']})", "" if b["risk_score"] is None else f"{b['risk_score']:.3f} {b['risk_band']}",
-                "; ".join(f"{x['indicator']}: {x['excerpt']} [{x['record']}]" for x in b["evidence"])]
+                items(f"{x['indicator']}: {x['excerpt']} [{x['record']}]" for x in b["evidence"])]
                for b in packet.businesses]),
         "<h2 id='timeline'>Timeline at each premises</h2>",
         table(["premises", "business", "what happened", "first seen", "last seen"],
