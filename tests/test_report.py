@@ -41,7 +41,13 @@ def test_the_same_network_is_drawn_the_same_way_twice(network_ready, fresh_wareh
 
 
 def test_the_report_holds_every_section_and_leads_with_victim_arrests(network_ready, fresh_warehouse, write_rows, tmp_path):
+    from harborlight.indicators.scoring import score
+    from harborlight.network.detect import find_networks
+    from harborlight.resolve.stage import resolve
+
     assert ingest(write_rows("outcomes", atlanta_rows()), fresh_warehouse).ok
+    for stage in (resolve, score, find_networks):  # the report refuses a resolution older than the last load
+        stage(fresh_warehouse)
     path = write_report(fresh_warehouse, tmp_path / "out" / "report.html")
     page = path.read_text(encoding="utf-8")
     headline = re.search(r"<p class='headline' id='headline'>(.*?)</p>", page).group(1)
@@ -97,3 +103,12 @@ def test_a_protected_name_is_caught_however_the_page_escapes_it(network_ready, f
         with pytest.raises(ProtectionViolation, match="identity"):
             refuse_unsafe_output(fresh_warehouse, "page", [], [rendered])
     refuse_unsafe_output(fresh_warehouse, "page", [], ["<td>nothing of hers</td>"])
+
+
+def test_a_report_before_resolution_says_what_to_run(write_rows, fresh_warehouse, tmp_path):
+    from harborlight.errors import UsageError
+
+    assert ingest(write_rows("outcomes", atlanta_rows()), fresh_warehouse).ok
+    with pytest.raises(UsageError, match="run `harborlight resolve` first"):
+        write_report(fresh_warehouse, tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
