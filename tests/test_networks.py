@@ -81,14 +81,18 @@ def test_two_spas_sharing_a_controller_a_phone_and_workers_form_one_network(netw
     assert networks["F3"] is None
 
 
-def test_businesses_in_succession_at_one_premises_are_linked(networked, fresh_warehouse):
-    rows = [
-        {"source": "site", "record_id": "L1", "site_kind": "review_site", "business_name": "Lucky Star Spa",
+def succession_listings(site_kind: str = "review_site") -> list[dict]:
+    """Two spas at one premises: the second opened three months after the first was last seen."""
+    return [
+        {"source": "site", "record_id": "L1", "site_kind": site_kind, "business_name": "Lucky Star Spa",
          "address": "77 Bay Rd", "city": "Miami", "state": "FL", "first_seen": "2018-01-01", "last_seen": "2019-06-01"},
-        {"source": "site", "record_id": "L2", "site_kind": "review_site", "business_name": "Golden Jade Spa",
+        {"source": "site", "record_id": "L2", "site_kind": site_kind, "business_name": "Golden Jade Spa",
          "address": "77 Bay Rd", "city": "Miami", "state": "FL", "first_seen": "2019-09-01", "last_seen": "2021-01-01"},
     ]
-    networked({"listings": rows})
+
+
+def test_businesses_in_succession_at_one_premises_are_linked(networked, fresh_warehouse):
+    networked({"listings": succession_listings()})
     assert fresh_warehouse.rows("SELECT n_businesses FROM networks") == [(2,)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_networks import two_spa_records
+from test_networks import succession_listings, two_spa_records
 
 from harborlight.network.detect import find_networks
 from harborlight.protection import ProtectionViolation
@@ -52,13 +52,7 @@ def test_a_packet_that_would_list_a_protected_person_as_a_target_is_refused(netw
 
 
 def test_the_timeline_says_when_a_premises_reopened_under_a_new_name(load_resolved, fresh_warehouse):
-    rows = [
-        {"source": "site", "record_id": "L1", "site_kind": "review_board", "business_name": "Lucky Star Spa",
-         "address": "77 Bay Rd", "city": "Miami", "state": "FL", "first_seen": "2018-01-01", "last_seen": "2019-06-01"},
-        {"source": "site", "record_id": "L2", "site_kind": "review_board", "business_name": "Golden Jade Spa",
-         "address": "77 Bay Rd", "city": "Miami", "state": "FL", "first_seen": "2019-09-01", "last_seen": "2021-01-01"},
-    ]
-    load_resolved({"listings": rows})
+    load_resolved({"listings": succession_listings("review_board")})
     find_networks(fresh_warehouse)
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
     events = [(t["name"], t["event"]) for t in build_packet(fresh_warehouse, network_id).timeline]
