@@ -41,8 +41,13 @@ class NetworkView:
     members: list[tuple[str, str, float | None, str | None]]  # business_id, name, risk_score, risk_band
     controllers: list[Controller]
     timeline: list[tuple[str, str, str, object, object]]  # premises street, business_id, name, first, last
-    protected: list[str]  # pseudonyms
+    protected_ties: list[tuple[str, list[str]]]  # each protected person's pseudonym, and the businesses they are tied to
     operations: list[str] = field(default_factory=list)  # enforcement operations that named its businesses
+
+    @property
+    def protected(self) -> list[str]:
+        """Pseudonyms of the network's protected people: workers and probable nominees."""
+        return [name for name, _ in self.protected_ties]
 
 
 def controller_ties_sql() -> str:
@@ -60,6 +65,21 @@ def controller_ties_sql() -> str:
     JOIN network_members m ON m.business_id = bp.entity_id AND m.network_id = ?
     WHERE pm.entity_id = ? AND pm.street IS NOT NULL
     ORDER BY 1, 2, 3"""
+
+
+def protected_ties_sql() -> str:
+    """The network's protected people and the businesses each is tied to: persons the ranking marked
+    protected (probable nominees, namesakes of workers), and workers by license. Only ids are selected."""
+    return """
+    SELECT person_id, list(DISTINCT business_id ORDER BY business_id) FROM (
+      SELECT t.person_id, t.business_id FROM person_ties t
+      JOIN network_members m ON m.business_id = t.business_id AND m.network_id = ?
+      JOIN network_persons np ON np.person_id = t.person_id AND np.network_id = m.network_id AND np.protected
+      UNION
+      SELECT g.node_id, g.business_id FROM graph_edges g
+      JOIN network_members m ON m.business_id = g.business_id AND m.network_id = ?
+      WHERE g.kind = 'licensed_to_work_at'
+    ) GROUP BY person_id ORDER BY person_id"""
 
 
 def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
@@ -92,14 +112,10 @@ def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
         [network_id],
     )
     protected = [
-        pseudonym(p) for (p,) in warehouse.rows(
-            "SELECT person_id FROM network_persons WHERE network_id = ? AND protected "
-            "UNION SELECT g.node_id FROM graph_edges g JOIN network_members m ON m.business_id = g.business_id "
-            "WHERE m.network_id = ? AND g.kind = 'licensed_to_work_at' ORDER BY 1",
-            [network_id, network_id],
-        )
+        (pseudonym(person_id), list(businesses))
+        for person_id, businesses in warehouse.rows(protected_ties_sql(), [network_id, network_id])
     ]
-    operations = [op for op, nid in operations_by_network(warehouse) if nid == network_id]
+    operations = [op for op, _ in operations_by_network(warehouse, network_id)]
     return NetworkView(network_id, found[0][0], members, controllers, timeline, protected, operations)
 
 

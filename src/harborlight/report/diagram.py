@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, field
 
 from harborlight.network.view import NetworkView
-from harborlight.protection import pseudonym
 from harborlight.report.page import escape
 from harborlight.warehouse import Warehouse
 
@@ -42,21 +41,6 @@ class Diagram:
     shared: list[tuple[str, str, list[str]]] = field(default_factory=list)  # business a, business b, kinds
 
 
-def protected_ties_sql() -> str:
-    """People tied to a network's businesses who are not its controllers: workers by license, and
-    protected officers or agents. Only ids are selected, never names."""
-    return """
-    SELECT person_id, list(DISTINCT business_id ORDER BY business_id) FROM (
-      SELECT t.person_id, t.business_id FROM person_ties t
-      JOIN network_members m ON m.business_id = t.business_id AND m.network_id = ?
-      UNION
-      SELECT g.node_id, g.business_id FROM graph_edges g
-      JOIN network_members m ON m.business_id = g.business_id AND m.network_id = ?
-      WHERE g.kind = 'licensed_to_work_at'
-    ) WHERE NOT list_contains(?, person_id)
-    GROUP BY person_id ORDER BY person_id"""
-
-
 def shared_links_sql() -> str:
     """Links between two of a network's businesses through something other than a person."""
     return """
@@ -68,19 +52,14 @@ def shared_links_sql() -> str:
 
 def network_diagram(warehouse: Warehouse, view: NetworkView) -> Diagram:
     controllers = [(c.person_id, c.name, sorted({b for b, _, _ in c.ties})) for c in view.controllers]
-    controller_ids = [c[0] for c in controllers]
     nid = view.network_id
-    protected = [
-        (pseudonym(person_id), list(businesses))
-        for person_id, businesses in warehouse.rows(protected_ties_sql(), [nid, nid, controller_ids])
-    ]
     shared = []
     for a, b, kinds in warehouse.rows(shared_links_sql(), [nid, nid]):
         through = [k for k in kinds if k in SHARED_KINDS]
         if through:
             shared.append((a, b, through))
     businesses = sorted((b, name, band) for b, name, _, band in view.members)
-    return Diagram(nid, businesses, controllers, protected, shared)
+    return Diagram(nid, businesses, controllers, view.protected_ties, shared)
 
 
 def _mean_angle(angles: list[float], fallback: float) -> float:

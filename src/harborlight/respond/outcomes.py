@@ -122,12 +122,15 @@ def operation_networks_sql() -> str:
     ORDER BY 1, 2"""
 
 
-def operations_by_network(warehouse: Warehouse) -> list[tuple[str, str]]:
-    """(operation, network_id) for every network an operation named a business or controller of."""
+def operations_by_network(warehouse: Warehouse, network_id: str | None = None) -> list[tuple[str, str]]:
+    """(operation, network_id) for every network an operation named a business or controller of;
+    only for `network_id` when one is given."""
     if not all(warehouse.table_exists(t) for t in ("network_members", "network_persons", "business_mentions")):
         return []
     register_sql_functions(warehouse.con)
-    return warehouse.rows(operation_networks_sql())
+    if network_id is None:
+        return warehouse.rows(operation_networks_sql())
+    return warehouse.rows(f"SELECT * FROM ({operation_networks_sql()}) WHERE network_id = ? ORDER BY 1", [network_id])
 
 
 def outcomes_ledger(warehouse: Warehouse) -> Ledger:
