@@ -367,13 +367,12 @@ def audit_fairness_command(
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         result = audit(warehouse, _audit_groups(warehouse, groups, truth))
     level = f"{result.confidence:.0%}"
-    table = Table(
-        "group", "legitimate", "in band high", "FP rate", f"{level} interval", "ratio to rest", f"{level} interval",
-    )
+    table = Table("group", "legitimate", "in band high", f"FP rate ({level} interval)", f"ratio to rest ({level} interval)")
     for g in result.groups:
         table.add_row(
-            escape(g.group), f"{g.businesses:,}", f"{g.false_positives:,}", f"{g.rate:.3f}",
-            f"{g.rate_low:.3f} to {g.rate_high:.3f}", f"{g.ratio_to_rest:.2f}", f"{g.ratio_low:.2f} to {g.ratio_high:.2f}",
+            escape(g.group), f"{g.businesses:,}", f"{g.false_positives:,}",
+            f"{g.rate:.3f} ({g.rate_low:.3f} to {g.rate_high:.3f})",
+            f"{g.ratio_to_rest:.2f} ({g.ratio_low:.2f} to {g.ratio_high:.2f})",
         )
     out.print(table)
     out.print(f"fairness audit {'passed' if result.passed else 'FAILED'} (a point ratio above {result.max_ratio} fails; "
