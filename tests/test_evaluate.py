@@ -130,6 +130,7 @@ def test_protected_people_among_controllers_and_named_in_clear_are_counted(tiny_
     protection = evaluate_export(tiny_export, tiny_truth).protection
     assert protection.protected_among_controllers == 1  # per-4, the nominee
     assert protection.protected_named == 2  # per-4 and per-6; per-3 is shown by pseudonym
+    assert (protection.protected_among_controllers_ids, protection.protected_named_ids) == (["Q1"], ["Q1", "W3"])
     assert protection.controllers_holding_protected_records == 2  # per-1 holds W1's license, per-4 is Q1
     # Controllers of IMB networks: per-1 (C1), per-4 (Q1), per-2 (M1), and per-9 with no record.
     assert (protection.controllers, protection.controllers_without_truth) == (4, 1)

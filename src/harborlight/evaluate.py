@@ -153,6 +153,9 @@ class ProtectionFigures:
     controller_precision: float | None
     controller_recall: float | None
     true_controllers: int  # true controllers and managers with a record in record_entities
+    # The true ids (never names) of the workers and nominees counted above, to look into.
+    protected_among_controllers_ids: list[str] = field(default_factory=list)
+    protected_named_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -456,6 +459,9 @@ def _protection_figures(
         true_id = person_truth.get(entity)
         return true_id is not None and truth.persons[true_id].protected
 
+    def true_ids(entities) -> list[str]:
+        return sorted(person_truth[e] for e in entities if protected(e))
+
     listed = {c for ids in export.controllers.values() for c in ids}
     holding_protected = {
         e for k, e in person_records.items()
@@ -469,15 +475,18 @@ def _protection_figures(
         if truth.records.get(k) in truth.persons and truth.persons[truth.records[k]].role in CONTROL_ROLES
     }
     found = {person_truth[c] for c in right}
+    named = [e for e, shown_protected in export.person_protected.items() if not shown_protected]
     return ProtectionFigures(
-        protected_among_controllers=sum(protected(c) for c in listed),
-        protected_named=sum(protected(e) for e, shown_protected in export.person_protected.items() if not shown_protected),
+        protected_among_controllers=len(true_ids(listed)),
+        protected_named=len(true_ids(named)),
         controllers_holding_protected_records=len(holding_protected),
         controllers=len(in_imb),
         controllers_without_truth=len(in_imb - with_truth),
         controller_precision=len(right) / len(with_truth) if with_truth else None,
         controller_recall=len(found & traceable) / len(traceable) if traceable else None,
         true_controllers=len(traceable),
+        protected_among_controllers_ids=true_ids(listed),
+        protected_named_ids=true_ids(named),
     )
 
 
