@@ -176,10 +176,6 @@ def resolve_command(
         out.print(f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities")
     if report.skipped:
         out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
-    if report.held_below_high:
-        out.print(
-            f"held below high: {report.held_below_high:,} businesses whose evidence comes from one kind of source only"
-        )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
 
@@ -224,6 +220,10 @@ def score_command(
         f"scored {report.businesses:,} businesses ({kind}): {report.bands['high']:,} high, "
         f"{report.bands['elevated']:,} elevated, {report.bands['low']:,} low; {report.evidence_rows:,} evidence records"
     )
+    if report.held_below_high:
+        out.print(
+            f"held below high: {report.held_below_high:,} businesses whose evidence comes from one kind of source only"
+        )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
 
