@@ -51,6 +51,48 @@ def test_same_seed_gives_identical_gzip_files(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_same_seed_and_variant_give_identical_files(tmp_path, variant):
+    generate(tmp_path / "a", seed=5, scale=0.3, variant=variant, prevalence=0.2)
+    generate(tmp_path / "b", seed=5, scale=0.3, variant=variant, prevalence=0.2)
+    names = all_files(tmp_path / "a")
+    assert names == all_files(tmp_path / "b")
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_variant_b_is_another_world_with_the_same_truth_columns(tmp_path):
+    generate(tmp_path / "standard", seed=5, scale=0.5)
+    generate(tmp_path / "b", seed=5, scale=0.5, variant="b")
+    for name in ("businesses", "persons", "records"):
+        header = (tmp_path / "standard" / "truth" / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header == (tmp_path / "b" / "truth" / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
+    cities = {name: {x["city"].title() for x in records(tmp_path / name, "listings")} for name in ("standard", "b")}
+    assert not cities["standard"] & cities["b"]
+    officers = {name: {o["name"] for o in records(tmp_path / name, "officers")} for name in ("standard", "b")}
+    assert len(officers["standard"] & officers["b"]) < 0.05 * len(officers["b"])
+    roles = {name: {p["role"] for p in truth(tmp_path / name, "persons")} for name in ("standard", "b")}
+    assert roles["standard"] == roles["b"]
+
+
+def test_variant_b_draws_on_its_own_parameter_set():
+    standard, b = VARIANTS["standard"], VARIANTS["b"]
+    assert standard.style.pools.family["chinese"] != b.style.pools.family["chinese"]
+    assert standard.style.pools.common != b.style.pools.common
+    assert standard.style.addresses.metros != b.style.addresses.metros
+    assert standard.style.names.typo_rate != b.style.names.typo_rate
+    assert standard.calibration.network_size_weights != b.calibration.network_size_weights
+    for field in ("missing", "casing", "layout"):
+        assert getattr(standard.style, field) != getattr(b.style, field)
+    assert b.calibration.value("colocated_share") > standard.calibration.value("colocated_share")
+    assert b.calibration.value("legit_turnover_share") > standard.calibration.value("legit_turnover_share")
+
+
+def test_an_unknown_variant_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown variant"):
+        generate(tmp_path, seed=1, scale=0.1, variant="nope")
+
+
 def test_another_seed_gives_another_world(tmp_path):
     generate(tmp_path / "a", seed=3, scale=0.1)
     generate(tmp_path / "b", seed=4, scale=0.1)
@@ -102,6 +144,9 @@ def test_documented_figures_match_the_calibration():
     assert documented == {k: f.value for k, f in DEFAULT.figures.items()}
     sources = dict(re.findall(r"^\| `(\w+)` \| [0-9.]+ \|(?: [0-9.]+ \|)? (.+) \|$", table, re.MULTILINE))
     assert sources == {k: f.source for k, f in DEFAULT.figures.items()}
+    variant_b = {k: float(v) for k, v in re.findall(r"^\| `(\w+)` \| [0-9.]+ \| ([0-9.]+) \|", table, re.MULTILINE)}
+    assert variant_b == {k: f.value for k, f in VARIANTS["b"].calibration.figures.items()}
+    assert {k: f.source for k, f in VARIANTS["b"].calibration.figures.items()} == sources
     shares = dict(re.findall(r"^\| `(\w+)` \| (\d+)% \|", _doc_table("## What is in it"), re.MULTILINE))
     assert {k: int(v) / 100 for k, v in shares.items()} == DEFAULT.legit_shares
 
@@ -420,3 +465,20 @@ def test_default_prevalence_is_one_in_ten_massage_businesses(small_world):
     total = sum(legit.values())
     for category, share in DEFAULT.legit_shares.items():
         assert legit[category] / total == pytest.approx(share, abs=0.02), category
+
+
+def test_the_synth_command_takes_a_variant_and_a_prevalence(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "HARBORLIGHT_DATA_DIR"}
+    command = [sys.executable, "-c", "from harborlight.cli import main; main()", "synth", "--out", "world",
+               "--seed", "3", "--scale", "1", "--variant", "b", "--prevalence", "0.3"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "variant b" in result.stdout and "prevalence 30%" in result.stdout
+    massage = [b for b in truth(tmp_path / "world", "businesses") if b["category"] in MASSAGE_CATEGORIES]
+    assert sum(b["is_imb"] == "true" for b in massage) / len(massage) == pytest.approx(0.3, abs=0.01)
+    refused = subprocess.run([*command[:-4], "--variant", "nope"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "--variant must be one of" in refused.stderr

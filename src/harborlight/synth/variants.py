@@ -232,7 +232,7 @@ B = Variant(
     "and missing fields; larger networks, more holding companies and self-agents, more co-location and successors",
 )
 
-VARIANTS: dict[str, Variant] = {"standard": STANDARD}  # variant b: parameter set written, not yet exposed
+VARIANTS: dict[str, Variant] = {"standard": STANDARD, "b": B}
 
 
 def variant(name: str) -> Variant:
