@@ -15,6 +15,7 @@ from datetime import date
 import pyarrow as pa
 
 from harborlight.resolve.normalize import (
+    PersonName,
     looks_like_company,
     normalize_business_name,
     normalize_phone,
@@ -154,13 +155,23 @@ def _date_key(raw: str | None) -> str | None:
     return digits if len(digits) == 8 else None
 
 
-def _agent_key(raw: str | None) -> str | None:
-    """The registered agent of the filing a person is named on, as a comparable key."""
+def _agent_key(raw: str | None, person: PersonName) -> str | None:
+    """The registered agent of the filing a person is named on, as a comparable key.
+
+    None when the agent is the person themselves (their name in any reading): the agent
+    then repeats the name, and two people who share a name and each act as their own
+    agent would count the same coincidence twice (found on the synthetic world: common
+    names of owners in different cities joined on name plus "same agent").
+    """
     if not raw:
         return None
     if looks_like_company(raw):
         return normalize_business_name(raw)
-    return parse_person_name(raw).class_key
+    agent = parse_person_name(raw)
+    own = {person.class_key, person.alt_class_key} - {None}
+    if own & {agent.class_key, agent.alt_class_key}:
+        return None
+    return agent.class_key
 
 
 def _person(row: dict) -> dict | None:
@@ -180,7 +191,7 @@ def _person(row: dict) -> dict | None:
         "alt_class_key": name.alt_class_key,
         "license_number": (row["license_number"] or "").strip().upper() or None,
         "person_role": row["person_role"],
-        "agent_context": _agent_key(row["agent_context"]),
+        "agent_context": _agent_key(row["agent_context"], name),
         "birth_date": _date_key(row["birth_date"]),
         "mailing_context": parse_address(row["mailing_context"]).street,
         **_place(row),

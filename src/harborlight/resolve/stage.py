@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from harborlight.errors import UsageError
+from harborlight.resolve.context import link_persons_by_context
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD, ModelResult, resolve_model
 from harborlight.resolve.mentions import build_mentions
 from harborlight.warehouse import Warehouse
@@ -191,9 +192,11 @@ def resolve(
             report.mentions[model] = mentions.num_rows
             report.skipped += [(model, k.column, k.value, k.mentions) for k in result.skipped]
             report.notes += result.notes
+        warehouse.run(premises_sql())
+        on_step("person: joining by context from the businesses")
+        report.notes.append(link_persons_by_context(warehouse).note())
         warehouse.run(record_entities_sql())
         warehouse.run(entities_sql())
-        warehouse.run(premises_sql())
         last_batch = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
         warehouse.run(
             "INSERT INTO resolution_runs (engine, threshold, last_batch_id) VALUES (?, ?, ?)",
