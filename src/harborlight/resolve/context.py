@@ -54,7 +54,9 @@ DEFAULT_MAX_TIE_BUSINESSES = 15
 # LAN and LAM, or ANH and AHN, are different names.
 MIN_TYPO_LENGTH = 5
 # Which shared node explains a join best, strongest first.
-NODE_KINDS = ("business", "premises", "agent", "mailing", "phone")
+NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
+# A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
+TYPO_MAX_SEEN = 2
 
 SQL_STREET = "hl_street"
 
@@ -163,37 +165,21 @@ def business_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> 
     QUALIFY node_businesses <= {int(max_tie_businesses)}"""
 
 
-def name_rule_sql(left: str = "l", right: str = "r") -> str:
-    """Why two person mentions' names are compatible, or NULL when they are not.
-
-    Both need a given name: a family name alone (KIM) is compatible with nobody.
-    Different middle initials contradict. Then, strongest first: the same class key in
-    either reading (ZHANG WEI and Wei Chang; TRAN THI TUAN read either way), the same
-    family class with given names one keystroke apart, or the same given name with
-    family names one keystroke apart, each name at least MIN_TYPO_LENGTH letters.
-    """
-    l, r, n = left, right, int(MIN_TYPO_LENGTH)
-    return f"""
-    CASE
-      WHEN {l}.given IS NULL OR {r}.given IS NULL THEN NULL
-      WHEN {l}.middle IS NOT NULL AND {r}.middle IS NOT NULL AND {l}.middle <> {r}.middle THEN NULL
-      WHEN {l}.name_class_key = {r}.name_class_key THEN 'same name, in any romanization'
-      WHEN {l}.name_class_key = {r}.alt_class_key OR {l}.alt_class_key = {r}.name_class_key
-        OR {l}.alt_class_key = {r}.alt_class_key THEN 'same name, family and given names read the other way'
-      WHEN {l}.family_class = {r}.family_class AND least(length({l}.given), length({r}.given)) >= {n}
-        AND damerau_levenshtein({l}.given, {r}.given) <= 1 THEN 'same family name, given names one keystroke apart'
-      WHEN {l}.given = {r}.given AND least(length({l}.family), length({r}.family)) >= {n}
-        AND damerau_levenshtein({l}.family, {r}.family) <= 1 THEN 'same given name, family names one keystroke apart'
-    END"""
-
-
 def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> str:
-    """Pairs of person mentions in different entities, with compatible names and a shared node.
+    """Pairs of person mentions in different entities that share a node, with their names.
 
-    One row per pair: the strongest shared node (by NODE_KINDS, then the fewest businesses
-    sharing it), and for each side the business and the record that tie it there.
+    A person's nodes are those of the businesses they are tied to, and, for a therapist
+    license, its license number. One row per pair: the strongest shared node (by
+    NODE_KINDS, then the fewest businesses sharing it), and for each side the business
+    and the record that tie it there. Only pairs whose names could be compatible are
+    kept (a family name class or a given name in common, in either reading); `name_rule`
+    decides. Two mentions that each give a license number and give different ones are
+    two people. Two officers of one filing are two people: a filing names each officer
+    once, and partners often share a family name and similar given names (NGOC HUONG and
+    NGOC PHUONG HOANG on one filing, found on the synthetic world).
     """
     kind_rank = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(NODE_KINDS))
+    names = ", ".join(f"pl.{c} AS {c}_l, pr.{c} AS {c}_r" for c in NAME_COLUMNS)
     return f"""
     WITH ties AS ({person_business_ties_sql()}),
     nodes AS ({business_nodes_sql(max_tie_businesses)}),
@@ -201,31 +187,128 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
       SELECT t.unique_id, t.business_id, t.how, t.record_type, t.source, t.record_id,
              n.node_kind, n.node_id, n.node_businesses
       FROM ties t JOIN nodes n USING (business_id)
+      UNION ALL
+      SELECT unique_id, NULL, 'license number', record_type, source, record_id, 'license', license_number, 1
+      FROM person_mentions WHERE record_type = 'licenses' AND license_number IS NOT NULL
+    ),
+    filing_of AS (
+      SELECT pm.unique_id, o.source || chr(31) || o.filing_record_id AS filing
+      FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
+      WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
     ),
     pairs AS (
       SELECT a.unique_id AS unique_id_l, b.unique_id AS unique_id_r,
-             {name_rule_sql('pl', 'pr')} AS name_rule,
              a.node_kind AS tie_kind, a.node_id AS tie_node, a.node_businesses AS tie_businesses,
              a.business_id AS business_l, a.how AS how_l,
              a.record_type AS record_type_l, a.source AS source_l, a.record_id AS record_id_l,
              b.business_id AS business_r, b.how AS how_r,
-             b.record_type AS record_type_r, b.source AS source_r, b.record_id AS record_id_r,
-             pl.license_number AS license_l, pr.license_number AS license_r
+             b.record_type AS record_type_r, b.source AS source_r, b.record_id AS record_id_r
       FROM person_nodes a
       JOIN person_nodes b ON b.node_kind = a.node_kind AND b.node_id = a.node_id AND b.unique_id > a.unique_id
-      JOIN person_mentions pl ON pl.unique_id = a.unique_id
-      JOIN person_mentions pr ON pr.unique_id = b.unique_id
-      WHERE pl.entity_id <> pr.entity_id
     )
-    SELECT * FROM pairs
-    WHERE name_rule IS NOT NULL
-      -- Two mentions that each give a license number and give different ones are two people.
-      AND (license_l IS NULL OR license_r IS NULL OR license_l = license_r)
+    SELECT p.*, {names}
+    FROM pairs p
+    JOIN person_mentions pl ON pl.unique_id = p.unique_id_l
+    JOIN person_mentions pr ON pr.unique_id = p.unique_id_r
+    LEFT JOIN filing_of fl ON fl.unique_id = p.unique_id_l
+    LEFT JOIN filing_of fr ON fr.unique_id = p.unique_id_r
+    WHERE pl.entity_id <> pr.entity_id
+      AND (pl.license_number IS NULL OR pr.license_number IS NULL OR pl.license_number = pr.license_number)
+      AND (fl.filing IS NULL OR fr.filing IS NULL OR fl.filing <> fr.filing)
+      AND (pl.family_class IN (pr.family_class, pr.alt_family_class) OR pl.given IN (pr.given, pr.alt_given)
+           OR pl.alt_family_class IN (pr.family_class, pr.alt_family_class) OR pl.alt_given IN (pr.given, pr.alt_given))
     QUALIFY row_number() OVER (
-      PARTITION BY unique_id_l, unique_id_r
+      PARTITION BY p.unique_id_l, p.unique_id_r
       ORDER BY CASE tie_kind {kind_rank} END, tie_businesses, tie_node, business_l, business_r,
                record_id_l, record_id_r) = 1
-    ORDER BY CASE tie_kind {kind_rank} END, tie_businesses, unique_id_l, unique_id_r"""
+    ORDER BY CASE tie_kind {kind_rank} END, tie_businesses, p.unique_id_l, p.unique_id_r"""
+
+
+NAME_COLUMNS = (
+    "given", "middle", "family", "family_class", "alt_given", "alt_family", "alt_family_class",
+    "name_class_key", "alt_class_key", "license_number",
+)
+
+
+def spellings_seen_sql() -> str:
+    """How many person mentions write each given name and each family name (in either reading)."""
+    return """
+    SELECT part, spelling, count(DISTINCT unique_id) AS mentions FROM (
+      SELECT unique_id, 'given' AS part, given AS spelling FROM person_mentions
+      UNION ALL SELECT unique_id, 'given', alt_given FROM person_mentions
+      UNION ALL SELECT unique_id, 'family', family FROM person_mentions
+      UNION ALL SELECT unique_id, 'family', alt_family FROM person_mentions
+    ) WHERE spelling IS NOT NULL GROUP BY part, spelling"""
+
+
+def one_keystroke(a: str, b: str) -> bool:
+    """One letter dropped, added or changed, or two neighbours swapped (Damerau-Levenshtein 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, longer = sorted((a, b), key=len)
+    return any(longer[:i] + longer[i + 1 :] == short for i in range(len(longer)))
+
+
+@dataclass(frozen=True)
+class Spellings:
+    """How often each spelling of a given and a family name is recorded: a typo is rare, a name is not."""
+
+    given: dict[str, int]
+    family: dict[str, int]
+
+    def rare(self, part: str, a: str, b: str) -> bool:
+        seen = self.given if part == "given" else self.family
+        return min(seen.get(a, 0), seen.get(b, 0)) <= TYPO_MAX_SEEN
+
+
+def _readings(side: dict) -> list[tuple[str | None, str | None, str | None]]:
+    """(given, family, family class) as read, and in the other reading when there is one."""
+    out = [(side["given"], side["family"], side["family_class"])]
+    if side["alt_family"]:
+        out.append((side["alt_given"], side["alt_family"], side["alt_family_class"]))
+    return out
+
+
+def name_rule(pair: dict, spellings: Spellings) -> str | None:
+    """Why the names of a pair's two mentions (columns `<name>_l`, `<name>_r`) are compatible, or None.
+
+    - Both need a given name: a family name alone (KIM) is compatible with nobody.
+    - Different middle initials contradict.
+    - The same romanization-class key in either reading: ZHANG WEI and Wei Chang; TRAN
+      THI TUAN read either way.
+    - A typo: in some reading, the same family class and given names one keystroke apart,
+      or the same given name and family names one keystroke apart. The given name must
+      be at least MIN_TYPO_LENGTH letters (LAN and LAM are two names; a family name at
+      least 3), and one of the two spellings rare (on at most TYPO_MAX_SEEN mentions):
+      NGOCHUONG and NGOCPHUONG are both common names, one keystroke apart.
+    A shared family name alone never is: two workers surnamed Kim at one business are two people.
+    """
+    left = {c: pair[f"{c}_l"] for c in NAME_COLUMNS}
+    right = {c: pair[f"{c}_r"] for c in NAME_COLUMNS}
+    if not left["given"] or not right["given"]:
+        return None
+    if left["middle"] and right["middle"] and left["middle"] != right["middle"]:
+        return None
+    if left["name_class_key"] == right["name_class_key"]:
+        return "same name, in any romanization"
+    if {left["name_class_key"], left["alt_class_key"]} & {right["name_class_key"], right["alt_class_key"]} - {None}:
+        return "same name, family and given names read the other way"
+    for lg, lf, lc in _readings(left):
+        for rg, rf, rc in _readings(right):
+            if not (lg and rg and lf and rf):
+                continue
+            if (lc == rc and min(len(lg), len(rg)) >= MIN_TYPO_LENGTH and one_keystroke(lg, rg)
+                    and spellings.rare("given", lg, rg)):
+                return "same family name, given names one keystroke apart"
+            if (lg == rg and len(lg) >= MIN_TYPO_LENGTH and min(len(lf), len(rf)) >= 3 and one_keystroke(lf, rf)
+                    and spellings.rare("family", lf, rf)):
+                return "same given name, family names one keystroke apart"
+    return None
 
 
 def entity_licenses_sql() -> str:
@@ -235,20 +318,20 @@ def entity_licenses_sql() -> str:
     FROM person_mentions WHERE license_number IS NOT NULL GROUP BY entity_id"""
 
 
-def create_context_edges_sql() -> str:
-    return """
-    CREATE OR REPLACE TABLE person_context_edges (
-      unique_id_l VARCHAR, unique_id_r VARCHAR, name_rule VARCHAR,
-      tie_kind VARCHAR, tie_node VARCHAR, tie_businesses INTEGER,
-      business_l VARCHAR, how_l VARCHAR, record_type_l VARCHAR, source_l VARCHAR, record_id_l VARCHAR,
-      business_r VARCHAR, how_r VARCHAR, record_type_r VARCHAR, source_r VARCHAR, record_id_r VARCHAR)"""
-
-
-EDGE_COLUMNS = (
-    "unique_id_l", "unique_id_r", "name_rule", "tie_kind", "tie_node", "tie_businesses",
-    "business_l", "how_l", "record_type_l", "source_l", "record_id_l",
-    "business_r", "how_r", "record_type_r", "source_r", "record_id_r",
+EDGE_SCHEMA = pa.schema(
+    [("unique_id_l", pa.string()), ("unique_id_r", pa.string()), ("name_rule", pa.string()),
+     ("tie_kind", pa.string()), ("tie_node", pa.string()), ("tie_businesses", pa.int32())]
+    + [(f"{c}_{side}", pa.string()) for side in ("l", "r")
+       for c in ("business", "how", "record_type", "source", "record_id")]
 )
+EDGE_COLUMNS = tuple(EDGE_SCHEMA.names)
+
+
+def create_context_edges_sql() -> str:
+    """One row per context join that merged two person entities: the two mentions, why their
+    names are compatible, the shared node, and for each side the business and record that tie it."""
+    columns = ", ".join(f"{f.name} {'INTEGER' if f.type == pa.int32() else 'VARCHAR'}" for f in EDGE_SCHEMA)
+    return f"CREATE OR REPLACE TABLE person_context_edges ({columns})"
 
 
 def reassign_entities_sql() -> str:
@@ -333,26 +416,36 @@ def link_persons_by_context(
     warehouse.run(create_context_edges_sql())
     result.entities_before = warehouse.rows("SELECT count(DISTINCT entity_id) FROM person_mentions")[0][0]
     entity_of = dict(warehouse.rows("SELECT unique_id, entity_id FROM person_mentions"))
-    licenses = {e: set(numbers) for e, numbers in warehouse.rows(entity_licenses_sql())}
-    clusters = _Clusters(licenses)
+    seen: dict[str, dict[str, int]] = {"given": {}, "family": {}}
+    for part, spelling, mentions in warehouse.rows(spellings_seen_sql()):
+        seen[part][spelling] = mentions
+    spellings = Spellings(seen["given"], seen["family"])
+    clusters = _Clusters({e: set(numbers) for e, numbers in warehouse.rows(entity_licenses_sql())})
     cursor = warehouse.run(context_pairs_sql(max_tie_businesses))
-    names = [d[0] for d in cursor.description]
+    columns = [d[0] for d in cursor.description]
     kept = []
-    for values in cursor.fetchall():
-        pair = dict(zip(names, values))
-        result.candidates += 1
-        a, b = clusters.find(entity_of[pair["unique_id_l"]]), clusters.find(entity_of[pair["unique_id_r"]])
-        if a == b:
-            continue
-        if clusters.conflict(a, b):
-            result.refused_licenses += 1
-            continue
-        clusters.union(a, b)
-        kept.append(tuple(pair[c] for c in EDGE_COLUMNS))
+    while chunk := cursor.fetchmany(10_000):
+        for values in chunk:
+            pair = dict(zip(columns, values))
+            pair["name_rule"] = name_rule(pair, spellings)
+            if pair["name_rule"] is None:
+                continue
+            result.candidates += 1
+            a, b = clusters.find(entity_of[pair["unique_id_l"]]), clusters.find(entity_of[pair["unique_id_r"]])
+            if a == b:
+                continue
+            if clusters.conflict(a, b):
+                result.refused_licenses += 1
+                continue
+            clusters.union(a, b)
+            kept.append({c: pair[c] for c in EDGE_COLUMNS})
     result.joins = len(kept)
     if kept:
-        placeholders = ", ".join("?" for _ in EDGE_COLUMNS)
-        warehouse.con.executemany(f"INSERT INTO person_context_edges VALUES ({placeholders})", kept)
+        warehouse.con.register("context_edges", pa.Table.from_pylist(kept, schema=EDGE_SCHEMA))
+        try:
+            warehouse.run("INSERT INTO person_context_edges SELECT * FROM context_edges")
+        finally:
+            warehouse.con.unregister("context_edges")
         _reassign(warehouse, entity_of, clusters)
     result.entities_after = warehouse.rows("SELECT count(DISTINCT entity_id) FROM person_mentions")[0][0]
     return result

@@ -23,6 +23,7 @@ from harborlight.resolve.normalize import (
     parse_person_name,
     zip5,
 )
+from harborlight.resolve.romanization import family_class
 from harborlight.warehouse import Warehouse
 
 SEP = "chr(31)"
@@ -189,6 +190,10 @@ def _person(row: dict) -> dict | None:
         "name_key": name.token_key,
         "name_class_key": name.class_key,
         "alt_class_key": name.alt_class_key,
+        # The other reading's parts, for the context pass's typo rules (resolve/context.py).
+        "alt_given": name.alt_given,
+        "alt_family": name.alt_family,
+        "alt_family_class": family_class(name.alt_family) if name.alt_family else None,
         "license_number": (row["license_number"] or "").strip().upper() or None,
         "person_role": row["person_role"],
         "agent_context": _agent_key(row["agent_context"], name),
@@ -212,6 +217,7 @@ _COLUMNS = {
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
         ("name_key", pa.string()), ("name_class_key", pa.string()), ("alt_class_key", pa.string()),
+        ("alt_given", pa.string()), ("alt_family", pa.string()), ("alt_family_class", pa.string()),
         ("license_number", pa.string()),
         ("person_role", pa.string()), ("agent_context", pa.string()), ("birth_date", pa.string()),
         ("mailing_context", pa.string()),
