@@ -6,6 +6,7 @@
 |---|---|
 | `business_mentions`, `person_mentions`, `agent_mentions` | a normalized mention with its `entity_id` |
 | `business_edges`, `person_edges`, `agent_edges` | a scored pair that joined two mentions |
+| `person_context_edges` | a join of the person context pass (`context.py`), run after the three models |
 | `resolution_levels` | a comparison level: its label and weight, per model |
 | `blocking_skips` | a blocking value too common to block on |
 | `record_entities` | an input record and the entity it names (the export's file) |
