@@ -53,6 +53,8 @@ DEFAULT_MAX_TIE_BUSINESSES = 15
 # Shortest given (or family) name in which one keystroke apart is taken as a typo:
 # LAN and LAM, or ANH and AHN, are different names.
 MIN_TYPO_LENGTH = 5
+# A license's business name that more businesses than this carry in its city names no one workplace.
+MAX_NAME_MATCHES = 3
 # Which shared node explains a join best, strongest first.
 NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
 # A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
@@ -84,7 +86,8 @@ def person_business_ties_sql() -> str:
     - registered agents who are people: the business of the filing they serve;
     - therapist licenses: a business with the license's business name in the same city,
       or a business in the same building (street and unit) in the same city, as the
-      network graph's `licensed_to_work_at` does. Both sides must give a city: a name
+      network graph's `licensed_to_work_at` does; a name that more than MAX_NAME_MATCHES
+      businesses carry in the city (a brand's locations) names no one workplace. Both sides must give a city: a name
       alone, with no place, is not a workplace.
     """
     return f"""
@@ -103,11 +106,18 @@ def person_business_ties_sql() -> str:
     JOIN filing_business fb ON fb.source = pm.source AND fb.record_id = pm.record_id
     WHERE pm.record_type = 'registered_agent'
     UNION
-    SELECT pm.unique_id, bm.entity_id, 'license names the business', bm.record_type, bm.source, bm.record_id
-    FROM person_mentions pm
-    JOIN licenses l ON l.source = pm.source AND l.record_id = pm.record_id
-    JOIN business_mentions bm ON bm.city = pm.city AND bm.name = {SQL_BUSINESS_NAME}(l.business_name)
-    WHERE pm.record_type = 'licenses'
+    SELECT ln.unique_id, bm.entity_id, 'license names the business', bm.record_type, bm.source, bm.record_id
+    FROM (
+      -- Normalized once per license, so the join below is an equality join.
+      SELECT pm.unique_id, pm.city, {SQL_BUSINESS_NAME}(l.business_name) AS business_name
+      FROM person_mentions pm JOIN licenses l ON l.source = pm.source AND l.record_id = pm.record_id
+      WHERE pm.record_type = 'licenses' AND l.business_name IS NOT NULL
+    ) ln
+    JOIN business_mentions bm ON bm.city = ln.city AND bm.name = ln.business_name
+    -- A name that several businesses in the city carry (a brand's locations) names no one workplace.
+    WHERE (ln.business_name, ln.city) IN (
+      SELECT (name, city) FROM business_mentions WHERE name IS NOT NULL AND city IS NOT NULL
+      GROUP BY name, city HAVING count(DISTINCT entity_id) <= {int(MAX_NAME_MATCHES)})
     UNION
     SELECT pm.unique_id, bm.entity_id, 'license address in the business''s building', bm.record_type, bm.source,
            bm.record_id
