@@ -57,6 +57,12 @@ MIN_TYPO_LENGTH = 5
 MAX_NAME_MATCHES = 3
 # Which shared node explains a join best, strongest first.
 NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
+# A name (romanization-class key) that more person entities than this carry, before the pass,
+# is common: it is joined only through a node of one business (a business, its premises, a
+# license number), never through one that several businesses share. Found on the synthetic
+# world: a worker and a legitimate owner both named MICHAEL BROWN, at two locations of one
+# franchise (the franchisor manages both).
+COMMON_NAME_ENTITIES = 3
 # A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
 TYPO_MAX_SEEN = 2
 
@@ -179,8 +185,8 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
     """Pairs of person mentions in different entities that share a node, with their names.
 
     A person's nodes are those of the businesses they are tied to, and, for a therapist
-    license, its license number. One row per pair: the strongest shared node (by
-    NODE_KINDS, then the fewest businesses sharing it), and for each side the business
+    license, its license number. One row per pair: the strongest shared node (the fewest
+    businesses sharing it, then by NODE_KINDS), and for each side the business
     and the record that tie it there. Only pairs whose names could be compatible are
     kept (a family name class or a given name in common, in either reading); `name_rule`
     decides. Two mentions that each give a license number and give different ones are
@@ -229,9 +235,9 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
            OR pl.alt_family_class IN (pr.family_class, pr.alt_family_class) OR pl.alt_given IN (pr.given, pr.alt_given))
     QUALIFY row_number() OVER (
       PARTITION BY p.unique_id_l, p.unique_id_r
-      ORDER BY CASE tie_kind {kind_rank} END, tie_businesses, tie_node, business_l, business_r,
+      ORDER BY tie_businesses, CASE tie_kind {kind_rank} END, tie_node, business_l, business_r,
                record_id_l, record_id_r) = 1
-    ORDER BY CASE tie_kind {kind_rank} END, tie_businesses, p.unique_id_l, p.unique_id_r"""
+    ORDER BY tie_businesses, CASE tie_kind {kind_rank} END, p.unique_id_l, p.unique_id_r"""
 
 
 NAME_COLUMNS = (
@@ -321,6 +327,24 @@ def name_rule(pair: dict, spellings: Spellings) -> str | None:
     return None
 
 
+def entity_filings_sql() -> str:
+    """The filings each person entity is named on as officer: a filing names each officer once."""
+    return """
+    SELECT pm.entity_id, list(DISTINCT o.source || chr(31) || o.filing_record_id) AS filings
+    FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
+    WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
+    GROUP BY pm.entity_id"""
+
+
+def name_entities_sql() -> str:
+    """How many person entities carry each romanization-class key, in either reading."""
+    return """
+    SELECT key, count(DISTINCT entity_id) FROM (
+      SELECT entity_id, name_class_key AS key FROM person_mentions
+      UNION ALL SELECT entity_id, alt_class_key FROM person_mentions
+    ) WHERE key IS NOT NULL GROUP BY key"""
+
+
 def entity_licenses_sql() -> str:
     """The license numbers each person entity (of the person model) carries."""
     return """
@@ -360,23 +384,27 @@ class ContextResult:
     candidates: int = 0  # pairs with compatible names and a shared node, in different entities
     joins: int = 0  # of which merged two entities
     refused_licenses: int = 0  # would have joined entities with different license numbers
+    refused_filings: int = 0  # would have joined two officers of one filing
+    held_common: int = 0  # a common name tied only through a node several businesses share
     entities_before: int = 0
     entities_after: int = 0
 
     def note(self) -> str:
         return (
             f"person context pass: {self.joins:,} join(s) from shared businesses, agents, phones and premises "
-            f"({self.entities_before:,} -> {self.entities_after:,} person entities; "
-            f"{self.refused_licenses:,} refused for different license numbers)"
+            f"({self.entities_before:,} -> {self.entities_after:,} person entities); refused: "
+            f"{self.refused_licenses:,} for different license numbers, {self.refused_filings:,} for two officers "
+            f"of one filing, {self.held_common:,} for a common name tied only through a shared node"
         )
 
 
 class _Clusters:
-    """Union-find over person entities, each holding the license numbers of its mentions."""
+    """Union-find over person entities, each holding its license numbers and the filings it is officer on."""
 
-    def __init__(self, licenses: dict[str, set[str]]):
+    def __init__(self, licenses: dict[str, set[str]], filings: dict[str, set[str]]):
         self.parent: dict[str, str] = {}
         self.licenses = licenses
+        self.filings = filings
 
     def find(self, x: str) -> str:
         root = x
@@ -386,14 +414,18 @@ class _Clusters:
             self.parent[x], x = root, self.parent.get(x, x)
         return root
 
-    def conflict(self, a: str, b: str) -> bool:
+    def license_conflict(self, a: str, b: str) -> bool:
         la, lb = self.licenses.get(a, set()), self.licenses.get(b, set())
         return bool(la and lb and not la & lb)
+
+    def filing_conflict(self, a: str, b: str) -> bool:
+        return bool(self.filings.get(a, set()) & self.filings.get(b, set()))
 
     def union(self, a: str, b: str) -> None:
         low, high = sorted((a, b))
         self.parent[high] = low
-        self.licenses[low] = self.licenses.get(low, set()) | self.licenses.pop(high, set())
+        for held in (self.licenses, self.filings):
+            held[low] = held.get(low, set()) | held.pop(high, set())
 
 
 def _reassign(warehouse: Warehouse, entity_of: dict[str, str], clusters: _Clusters) -> None:
@@ -413,6 +445,12 @@ def _reassign(warehouse: Warehouse, entity_of: dict[str, str], clusters: _Cluste
         warehouse.con.unregister("context_roots")
 
 
+def _commonness(pair: dict, carriers: dict[str, int]) -> int:
+    """How many person entities carry the most common of the pair's names (class keys, either reading)."""
+    keys = {pair[f"{c}_{side}"] for c in ("name_class_key", "alt_class_key") for side in ("l", "r")} - {None}
+    return max((carriers.get(k, 0) for k in keys), default=0)
+
+
 def link_persons_by_context(
     warehouse: Warehouse, max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES
 ) -> ContextResult:
@@ -430,7 +468,11 @@ def link_persons_by_context(
     for part, spelling, mentions in warehouse.rows(spellings_seen_sql()):
         seen[part][spelling] = mentions
     spellings = Spellings(seen["given"], seen["family"])
-    clusters = _Clusters({e: set(numbers) for e, numbers in warehouse.rows(entity_licenses_sql())})
+    clusters = _Clusters(
+        {e: set(numbers) for e, numbers in warehouse.rows(entity_licenses_sql())},
+        {e: set(filings) for e, filings in warehouse.rows(entity_filings_sql())},
+    )
+    carriers = dict(warehouse.rows(name_entities_sql()))
     cursor = warehouse.run(context_pairs_sql(max_tie_businesses))
     columns = [d[0] for d in cursor.description]
     kept = []
@@ -444,8 +486,14 @@ def link_persons_by_context(
             a, b = clusters.find(entity_of[pair["unique_id_l"]]), clusters.find(entity_of[pair["unique_id_r"]])
             if a == b:
                 continue
-            if clusters.conflict(a, b):
+            if pair["tie_businesses"] > 1 and _commonness(pair, carriers) > COMMON_NAME_ENTITIES:
+                result.held_common += 1
+                continue
+            if clusters.license_conflict(a, b):
                 result.refused_licenses += 1
+                continue
+            if clusters.filing_conflict(a, b):
+                result.refused_filings += 1
                 continue
             clusters.union(a, b)
             kept.append({c: pair[c] for c in EDGE_COLUMNS})
