@@ -57,12 +57,13 @@ MIN_TYPO_LENGTH = 5
 MAX_NAME_MATCHES = 3
 # Which shared node explains a join best, strongest first.
 NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
-# A name (romanization-class key) that more person entities than this carry, before the pass,
-# is common: it is joined only through a node of one business (a business, its premises, a
-# license number), never through one that several businesses share. Found on the synthetic
-# world: a worker and a legitimate owner both named MICHAEL BROWN, at two locations of one
-# franchise (the franchisor manages both).
-COMMON_NAME_ENTITIES = 3
+# A name (romanization-class key) recorded in more cities than this is common: unrelated people
+# who share a name are spread over places, while one person's records, even split over several
+# entities, mostly stay in one metro. A common name is joined only through a node of one
+# business (a business, its premises, a license number), never through one that several
+# businesses share. Found on the synthetic world: a worker and a legitimate owner both named
+# MICHAEL BROWN, at two locations of one franchise (the franchisor manages both).
+COMMON_NAME_CITIES = 2
 # A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
 TYPO_MAX_SEEN = 2
 
@@ -336,13 +337,13 @@ def entity_filings_sql() -> str:
     GROUP BY pm.entity_id"""
 
 
-def name_entities_sql() -> str:
-    """How many person entities carry each romanization-class key, in either reading."""
+def name_places_sql() -> str:
+    """In how many cities each romanization-class key (in either reading) is recorded."""
     return """
-    SELECT key, count(DISTINCT entity_id) FROM (
-      SELECT entity_id, name_class_key AS key FROM person_mentions
-      UNION ALL SELECT entity_id, alt_class_key FROM person_mentions
-    ) WHERE key IS NOT NULL GROUP BY key"""
+    SELECT key, count(DISTINCT city) FROM (
+      SELECT city, name_class_key AS key FROM person_mentions
+      UNION ALL SELECT city, alt_class_key FROM person_mentions
+    ) WHERE key IS NOT NULL AND city IS NOT NULL GROUP BY key"""
 
 
 def entity_licenses_sql() -> str:
@@ -445,10 +446,10 @@ def _reassign(warehouse: Warehouse, entity_of: dict[str, str], clusters: _Cluste
         warehouse.con.unregister("context_roots")
 
 
-def _commonness(pair: dict, carriers: dict[str, int]) -> int:
-    """How many person entities carry the most common of the pair's names (class keys, either reading)."""
+def _commonness(pair: dict, places: dict[str, int]) -> int:
+    """In how many cities the most widespread of the pair's names (class keys, either reading) is recorded."""
     keys = {pair[f"{c}_{side}"] for c in ("name_class_key", "alt_class_key") for side in ("l", "r")} - {None}
-    return max((carriers.get(k, 0) for k in keys), default=0)
+    return max((places.get(k, 0) for k in keys), default=0)
 
 
 def link_persons_by_context(
@@ -472,7 +473,7 @@ def link_persons_by_context(
         {e: set(numbers) for e, numbers in warehouse.rows(entity_licenses_sql())},
         {e: set(filings) for e, filings in warehouse.rows(entity_filings_sql())},
     )
-    carriers = dict(warehouse.rows(name_entities_sql()))
+    places = dict(warehouse.rows(name_places_sql()))
     cursor = warehouse.run(context_pairs_sql(max_tie_businesses))
     columns = [d[0] for d in cursor.description]
     kept = []
@@ -486,7 +487,7 @@ def link_persons_by_context(
             a, b = clusters.find(entity_of[pair["unique_id_l"]]), clusters.find(entity_of[pair["unique_id_r"]])
             if a == b:
                 continue
-            if pair["tie_businesses"] > 1 and _commonness(pair, carriers) > COMMON_NAME_ENTITIES:
+            if pair["tie_businesses"] > 1 and _commonness(pair, places) > COMMON_NAME_CITIES:
                 result.held_common += 1
                 continue
             if clusters.license_conflict(a, b):
