@@ -149,6 +149,29 @@ def test_a_small_registered_agent_shared_by_two_businesses_ties_their_officer(lo
     assert [kind for _, _, kind in context_edges(fresh_warehouse)] == ["agent"]
 
 
+def test_a_common_name_at_two_locations_of_one_franchise_stays_two(load_resolved, fresh_warehouse):
+    # The franchisor is member of both locations' filings; John Smith owns one location and a
+    # therapist named John Smith works at the other. The name is recorded in four cities.
+    elsewhere = [
+        officer(f"Q{i}-1", f"Q{i}", "SMITH, JOHN", f"{10 + i} Elm St", role="president") | {"city": city}
+        for i, city in enumerate(("Tampa", "Orlando", "Dallas"))
+    ]
+    load_resolved({
+        "filings": [filing("P1", "SERENE HANDS NORTH LLC", "100 Main St"),
+                    filing("P2", "SERENE HANDS SOUTH LLC", "900 Palm Blvd"),
+                    filing("F1", "SERENE HANDS FRANCHISING LLC", "1 Harbor Plz")],
+        "officers": [
+            officer("P1-1", "P1", "SMITH, JOHN", role="owner"),
+            {**officer("P1-2", "P1", "SERENE HANDS FRANCHISING LLC", role="member"), "name_type": "company"},
+            {**officer("P2-1", "P2", "SERENE HANDS FRANCHISING LLC", role="member"), "name_type": "company"},
+            *elsewhere,
+        ],
+        "licenses": [therapist("M1", "John Smith", "77 Oak Ave", "MA55555", business="Serene Hands South")],
+    })
+    assert entity_of(fresh_warehouse, "officers", "P1-1") != entity_of(fresh_warehouse, "licenses", "M1")
+    assert context_edges(fresh_warehouse) == []
+
+
 def test_entity_ids_stay_when_an_unrelated_record_is_added(load_resolved, fresh_warehouse):
     files = worker_named_as_secretary()
     load_resolved(files)

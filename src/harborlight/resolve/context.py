@@ -16,20 +16,25 @@ same *context node*:
    serves, a therapist license to the business it names (normalized name, same city)
    or whose building it gives (street and unit, same city).
 2. A business's context nodes (`business_nodes_sql`): the business itself, a company
-   that manages it (named as officer on its filing), its phones,
-   its premises, the registered agent (company or person entity) and the mailing
-   address of its filings.
+   that manages it (named as officer on its filing), its phones, its premises, the
+   registered agent (company or person entity) and the mailing address of its
+   filings. A therapist license is also tied to its license number.
 3. A node that ties more than `max_tie_businesses` businesses is a hub (a registered
    agent service with hundreds of clients, a hotel switchboard) and ties nobody: two
-   people with one common name could both be tied to it by chance.
-4. Names are compatible (`name_rule_sql`) when their romanization-class keys are equal
-   in either reading, or the family class is the same and the given names one
-   keystroke apart (or the given names the same and the family names one keystroke
-   apart), both parts long enough for a typo to be told from another name. A shared
-   family name alone never is: two workers surnamed Kim at one business are two
-   people. Different middle initials are a contradiction.
-5. Guard: two entities are never joined when each carries a license number and they
-   have none in common.
+   people with one common name could both be tied to it by chance. A common name
+   (recorded in more than COMMON_NAME_CITIES cities) is joined only through a node of
+   one business.
+4. Names are compatible (`name_rule`) when their romanization-class keys are equal in
+   either reading, or, in some reading, the family class is the same and the given
+   names one keystroke apart (or the given names the same and the family names one
+   keystroke apart), the name long enough and the typed spelling rare enough for a
+   typo to be told from another name. A shared family name alone never is: two
+   workers surnamed Kim at one business are two people. Different middle initials
+   are a contradiction.
+5. Guards: two entities are never joined when each carries a license number and they
+   have none in common, or when both are named as officers of one filing.
+6. Pairs are taken strongest first (the fewest businesses sharing the node), so a
+   guard keeps the best-supported of two conflicting joins.
 
 Entity ids then follow the resolve stage's rule (a hash of the smallest mention id in
 the entity), and every join that merged two entities is kept in `person_context_edges`
