@@ -204,6 +204,10 @@ def test_names_in_another_romanization_or_order_are_compatible():
     assert name_rule(name_pair("Zhang Hui Xin", "CHEUNG, HUI-XIN"), NO_COUNTS) is not None
 
 
+def test_a_vietnamese_family_name_do_is_a_name_not_a_degree():
+    assert name_rule(name_pair("BICH SANG DO", "DO, BICH SANG"), NO_COUNTS) is not None
+
+
 def test_a_shared_family_name_alone_is_not_compatible():
     assert name_rule(name_pair("KIM, MIN-JI", "KIM, SOO-JIN"), NO_COUNTS) is None
     assert name_rule(name_pair("KIM", "KIM, SOO-JIN"), NO_COUNTS) is None

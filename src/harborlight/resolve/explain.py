@@ -117,17 +117,20 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
 _PRIVATE_TIES = ("license", "mailing")
 
 
+def context_joins_sql() -> str:
+    """The person context pass's joins inside one entity (the entity id, twice)."""
+    return """
+    SELECT e.* FROM person_context_edges e
+    JOIN person_mentions l ON l.unique_id = e.unique_id_l
+    JOIN person_mentions r ON r.unique_id = e.unique_id_r
+    WHERE l.entity_id = ? AND r.entity_id = ?
+    ORDER BY e.unique_id_l, e.unique_id_r"""
+
+
 def _context_joins(warehouse: Warehouse, entity_id: str, protected: bool) -> list[ContextJoin]:
     if not warehouse.table_exists("person_context_edges"):
         return []
-    rows = warehouse.dicts(
-        """SELECT e.* FROM person_context_edges e
-        JOIN person_mentions l ON l.unique_id = e.unique_id_l
-        JOIN person_mentions r ON r.unique_id = e.unique_id_r
-        WHERE l.entity_id = ? AND r.entity_id = ?
-        ORDER BY e.unique_id_l, e.unique_id_r""",
-        [entity_id, entity_id],
-    )
+    rows = warehouse.dicts(context_joins_sql(), [entity_id, entity_id])
 
     def tie(row: dict, side: str) -> str:
         how, business = row[f"how_{side}"], row[f"business_{side}"]
