@@ -22,8 +22,8 @@ same *context node*:
 3. A node that ties more than `max_tie_businesses` businesses is a hub (a registered
    agent service with hundreds of clients, a hotel switchboard) and ties nobody: two
    people with one common name could both be tied to it by chance. A common name
-   (recorded in more than COMMON_NAME_CITIES cities) is joined only through a node of
-   one business.
+   (recorded in more than COMMON_NAME_CITIES cities), or two names one keystroke
+   apart, is joined only through a node of one business.
 4. Names are compatible (`name_rule`) when their romanization-class keys are equal in
    either reading, or, in some reading, the family class is the same and the given
    names one keystroke apart (or the given names the same and the family names one
@@ -69,6 +69,13 @@ NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
 # businesses share. Found on the synthetic world: a worker and a legitimate owner both named
 # MICHAEL BROWN, at two locations of one franchise (the franchisor manages both).
 COMMON_NAME_CITIES = 2
+# Names one keystroke apart are weaker evidence than one name in two spellings: like a common
+# name, they are joined only through a node of one business. Found on the synthetic world: a
+# worker SEOJIN KANG and an owner SEOJUN GANG at two locations of one franchise.
+TYPO_RULES = (
+    "same family name, given names one keystroke apart",
+    "same given name, family names one keystroke apart",
+)
 # A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
 TYPO_MAX_SEEN = 2
 
@@ -391,7 +398,7 @@ class ContextResult:
     joins: int = 0  # of which merged two entities
     refused_licenses: int = 0  # would have joined entities with different license numbers
     refused_filings: int = 0  # would have joined two officers of one filing
-    held_common: int = 0  # a common name tied only through a node several businesses share
+    held_common: int = 0  # a common name or a typo tied only through a node several businesses share
     entities_before: int = 0
     entities_after: int = 0
 
@@ -400,7 +407,7 @@ class ContextResult:
             f"person context pass: {self.joins:,} join(s) from shared businesses, agents, phones and premises "
             f"({self.entities_before:,} -> {self.entities_after:,} person entities); refused: "
             f"{self.refused_licenses:,} for different license numbers, {self.refused_filings:,} for two officers "
-            f"of one filing, {self.held_common:,} for a common name tied only through a shared node"
+            f"of one filing, {self.held_common:,} for a common name or a typo tied only through a shared node"
         )
 
 
@@ -492,7 +499,9 @@ def link_persons_by_context(
             a, b = clusters.find(entity_of[pair["unique_id_l"]]), clusters.find(entity_of[pair["unique_id_r"]])
             if a == b:
                 continue
-            if pair["tie_businesses"] > 1 and _commonness(pair, places) > COMMON_NAME_CITIES:
+            if pair["tie_businesses"] > 1 and (
+                pair["name_rule"] in TYPO_RULES or _commonness(pair, places) > COMMON_NAME_CITIES
+            ):
                 result.held_common += 1
                 continue
             if clusters.license_conflict(a, b):
