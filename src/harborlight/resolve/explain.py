@@ -47,6 +47,20 @@ class Join:
 
 
 @dataclass
+class ContextJoin:
+    """A join made by the person context pass (resolve/context.py): compatible names, a shared tie."""
+
+    left: str
+    right: str
+    name_rule: str
+    tie_kind: str  # license, business, premises, agent, mailing or phone
+    tie_node: str | None  # None when withheld (a protected person's license number or address)
+    tie_businesses: int
+    left_tie: str  # how the left mention is tied: "officer named on the filing filings:fl_sunbiz:P1 -> biz-..."
+    right_tie: str
+
+
+@dataclass
 class Explanation:
     entity_id: str
     kind: str
@@ -55,6 +69,7 @@ class Explanation:
     mentions: list[MentionLine]
     joins: list[Join]
     premises: list[tuple[str, str]] = field(default_factory=list)  # premises_id, street
+    context_joins: list[ContextJoin] = field(default_factory=list)
 
 
 def _model_of(entity_id: str) -> str:
@@ -94,7 +109,42 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
             "WHERE bp.entity_id = ? ORDER BY bp.premises_id",
             [entity_id],
         )
-    return Explanation(entity_id, model, shown, protected, mentions, joins, premises)
+    context = _context_joins(warehouse, entity_id, protected) if model == "person" else []
+    return Explanation(entity_id, model, shown, protected, mentions, joins, premises, context)
+
+
+# Nodes that can hold a person's own identifiers or address: withheld for a protected person.
+_PRIVATE_TIES = ("license", "mailing")
+
+
+def context_joins_sql() -> str:
+    """The person context pass's joins inside one entity (the entity id, twice)."""
+    return """
+    SELECT e.* FROM person_context_edges e
+    JOIN person_mentions l ON l.unique_id = e.unique_id_l
+    JOIN person_mentions r ON r.unique_id = e.unique_id_r
+    WHERE l.entity_id = ? AND r.entity_id = ?
+    ORDER BY e.unique_id_l, e.unique_id_r"""
+
+
+def _context_joins(warehouse: Warehouse, entity_id: str, protected: bool) -> list[ContextJoin]:
+    if not warehouse.table_exists("person_context_edges"):
+        return []
+    rows = warehouse.dicts(context_joins_sql(), [entity_id, entity_id])
+
+    def tie(row: dict, side: str) -> str:
+        how, business = row[f"how_{side}"], row[f"business_{side}"]
+        record = ":".join((row[f"record_type_{side}"], row[f"source_{side}"], row[f"record_id_{side}"]))
+        return f"{how} ({record})" + (f" -> {business}" if business else "")
+
+    return [
+        ContextJoin(
+            r["unique_id_l"], r["unique_id_r"], r["name_rule"], r["tie_kind"],
+            None if protected and r["tie_kind"] in _PRIVATE_TIES else r["tie_node"],
+            r["tie_businesses"], tie(r, "l"), tie(r, "r"),
+        )
+        for r in rows
+    ]
 
 
 def _joins(warehouse: Warehouse, model: str, entity_id: str) -> list[Join]:
@@ -140,11 +190,18 @@ def explanation_text(ex: Explanation) -> list[str]:
         lines.append(f"  {_ref(m.unique_id)}{detail}")
     for premises_id, street in ex.premises:
         lines.append(f"premises: {premises_id}  {street}")
-    if not ex.joins:
+    if not ex.joins and not ex.context_joins:
         lines += ["", "joins: none (a single record)"]
     for j in ex.joins:
         lines += ["", f"join {_ref(j.left)} ~ {_ref(j.right)}: match weight {j.match_weight:+.2f}, probability {j.match_probability:.4f}"]
         lines.append(f"  {'prior (two random records match)':<58} {j.prior_weight:+7.2f}")
         for s in j.steps:
             lines.append(f"  {s.comparison + ': ' + s.label:<58} {s.weight:+7.2f}")
+    for c in ex.context_joins:
+        node = c.tie_node if c.tie_node is not None else "withheld"
+        shared = "" if c.tie_kind in ("license", "business") and c.tie_businesses <= 1 else f", shared by {c.tie_businesses} businesses"
+        lines += ["", f"context join {_ref(c.left)} ~ {_ref(c.right)}: {c.name_rule}"]
+        lines.append(f"  both tied to the same {c.tie_kind} {node}{shared}")
+        lines.append(f"  {_ref(c.left)}: {c.left_tie}")
+        lines.append(f"  {_ref(c.right)}: {c.right_tie}")
     return lines

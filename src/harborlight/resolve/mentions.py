@@ -15,6 +15,7 @@ from datetime import date
 import pyarrow as pa
 
 from harborlight.resolve.normalize import (
+    PersonName,
     looks_like_company,
     normalize_business_name,
     normalize_phone,
@@ -22,6 +23,7 @@ from harborlight.resolve.normalize import (
     parse_person_name,
     zip5,
 )
+from harborlight.resolve.romanization import family_class
 from harborlight.warehouse import Warehouse
 
 SEP = "chr(31)"
@@ -154,13 +156,23 @@ def _date_key(raw: str | None) -> str | None:
     return digits if len(digits) == 8 else None
 
 
-def _agent_key(raw: str | None) -> str | None:
-    """The registered agent of the filing a person is named on, as a comparable key."""
+def _agent_key(raw: str | None, person: PersonName) -> str | None:
+    """The registered agent of the filing a person is named on, as a comparable key.
+
+    None when the agent is the person themselves (their name in any reading): the agent
+    then repeats the name, and two people who share a name and each act as their own
+    agent would count the same coincidence twice (found on the synthetic world: common
+    names of owners in different cities joined on name plus "same agent").
+    """
     if not raw:
         return None
     if looks_like_company(raw):
         return normalize_business_name(raw)
-    return parse_person_name(raw).class_key
+    agent = parse_person_name(raw)
+    own = {person.class_key, person.alt_class_key} - {None}
+    if own & {agent.class_key, agent.alt_class_key}:
+        return None
+    return agent.class_key
 
 
 def _person(row: dict) -> dict | None:
@@ -178,9 +190,13 @@ def _person(row: dict) -> dict | None:
         "name_key": name.token_key,
         "name_class_key": name.class_key,
         "alt_class_key": name.alt_class_key,
+        # The other reading's parts, for the context pass's typo rules (resolve/context.py).
+        "alt_given": name.alt_given,
+        "alt_family": name.alt_family,
+        "alt_family_class": family_class(name.alt_family) if name.alt_family else None,
         "license_number": (row["license_number"] or "").strip().upper() or None,
         "person_role": row["person_role"],
-        "agent_context": _agent_key(row["agent_context"]),
+        "agent_context": _agent_key(row["agent_context"], name),
         "birth_date": _date_key(row["birth_date"]),
         "mailing_context": parse_address(row["mailing_context"]).street,
         **_place(row),
@@ -201,6 +217,7 @@ _COLUMNS = {
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
         ("name_key", pa.string()), ("name_class_key", pa.string()), ("alt_class_key", pa.string()),
+        ("alt_given", pa.string()), ("alt_family", pa.string()), ("alt_family_class", pa.string()),
         ("license_number", pa.string()),
         ("person_role", pa.string()), ("agent_context", pa.string()), ("birth_date", pa.string()),
         ("mailing_context", pa.string()),

@@ -207,10 +207,16 @@ def _given_and_middle(words: list[str]) -> tuple[str | None, str | None]:
     return ("".join(given) or None), (" ".join(initials) or None)
 
 
+# Family names that nameparser also knows as suffixes: Do (Vietnamese Đỗ) is not a Doctor of
+# Osteopathy in "BICH SANG DO" (found on the synthetic world's variant b).
+FAMILY_NAMES_NOT_SUFFIXES = frozenset({"DO"})
+
+
 def _without_titles(text: str) -> list[str]:
     """Words of a name, less titles and suffixes (Dr., Mrs., Jr., III) as nameparser knows them."""
     parsed = HumanName(text)
-    drop = set((clean(parsed.title) or "").split()) | set((clean(parsed.suffix) or "").split())
+    suffixes = set((clean(parsed.suffix) or "").split()) - FAMILY_NAMES_NOT_SUFFIXES
+    drop = set((clean(parsed.title) or "").split()) | suffixes
     return [w for w in (clean(text) or "").split() if w not in drop]
 
 

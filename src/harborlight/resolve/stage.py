@@ -6,6 +6,7 @@
 |---|---|
 | `business_mentions`, `person_mentions`, `agent_mentions` | a normalized mention with its `entity_id` |
 | `business_edges`, `person_edges`, `agent_edges` | a scored pair that joined two mentions |
+| `person_context_edges` | a join of the person context pass (`context.py`), run after the three models |
 | `resolution_levels` | a comparison level: its label and weight, per model |
 | `blocking_skips` | a blocking value too common to block on |
 | `record_entities` | an input record and the entity it names (the export's file) |
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from harborlight.errors import UsageError
+from harborlight.resolve.context import link_persons_by_context
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD, ModelResult, resolve_model
 from harborlight.resolve.mentions import build_mentions
 from harborlight.warehouse import Warehouse
@@ -191,9 +193,11 @@ def resolve(
             report.mentions[model] = mentions.num_rows
             report.skipped += [(model, k.column, k.value, k.mentions) for k in result.skipped]
             report.notes += result.notes
+        warehouse.run(premises_sql())
+        on_step("person: joining by context from the businesses")
+        report.notes.append(link_persons_by_context(warehouse).note())
         warehouse.run(record_entities_sql())
         warehouse.run(entities_sql())
-        warehouse.run(premises_sql())
         last_batch = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
         warehouse.run(
             "INSERT INTO resolution_runs (engine, threshold, last_batch_id) VALUES (?, ?, ?)",
