@@ -12,14 +12,18 @@ in a record (ties to premises are in `business_premises`):
 
 Businesses are then linked through the nodes they share (`business_links`), each shared
 node adding a weight discounted by how many businesses it ties: see `link_weights_sql`.
-Premises link businesses only in succession (one closed, the next opened there within
+Only nodes tying at most `max_degree` businesses are projected into pairs, so the links
+grow with the ties (at most max_degree / 2 pairs per tie), never with the square of a hub's
+degree: a mass registered agent with 2,000 clients stays 2,000 rows of `graph_edges` and adds
+no link. Premises link businesses only in succession (one closed, the next opened there within
 five years), not when they overlap: overlapping records at one address are far more
-often one business whose records resolution left apart than two businesses.
+often one business whose records resolution left apart than two businesses. A premises that
+hosted more than `max_degree` businesses (a mall without unit numbers) links none.
 """
 
 from __future__ import annotations
 
-from harborlight.resolve.normalize import register_sql_functions
+from harborlight.resolve.normalize import parse_address, register_sql_functions
 from harborlight.warehouse import Warehouse
 
 # How strongly a tie of each kind says "controlled together", before hub discounting.
@@ -33,6 +37,10 @@ BASE_WEIGHTS = {
 SUCCESSION_WEIGHT = 1.0
 # A node tying up to this many businesses counts in full; beyond it, by HUB_SIZE / (businesses - 1).
 DEFAULT_HUB_SIZE = 5
+# A node tying more businesses than this adds nothing to any link (5 / 49 = 0.1 per pair at most
+# before it): it is a mass agent, a franchisor's brand or a switchboard, and projecting it would
+# cost its degree squared in pairs. Larger than any controlled network we know of.
+DEFAULT_MAX_DEGREE = 50
 
 
 def graph_edges_sql() -> str:
@@ -68,24 +76,38 @@ def graph_edges_sql() -> str:
     SELECT 'tel:' || phone, 'phone', entity_id, 'uses_phone', record_type, source, record_id
     FROM business_mentions WHERE phone IS NOT NULL
     UNION ALL
-    -- Workers: a therapist license names the business by name, or gives an address in its building
-    SELECT DISTINCT pm.entity_id, 'person', bm.entity_id, 'licensed_to_work_at', 'licenses', l.source, l.record_id
-    FROM person_mentions pm
-    JOIN licenses l ON pm.record_type = 'licenses' AND l.source = pm.source AND l.record_id = pm.record_id
-    JOIN business_mentions bm
-      ON bm.city IS NOT DISTINCT FROM pm.city
-     AND (bm.name = hl_business_name(l.business_name)
-          OR (bm.street = pm.street AND bm.unit IS NOT DISTINCT FROM pm.unit))
+    -- Workers: a therapist license names the business by name, or gives an address in its building.
+    -- Two equality joins rather than one join on (name OR address), which DuckDB can only run as
+    -- a nested loop over every license and business mention of a city.
+    SELECT DISTINCT entity_id, 'person', business_id, 'licensed_to_work_at', 'licenses', source, record_id FROM (
+      SELECT lic.entity_id, bm.entity_id AS business_id, lic.source, lic.record_id
+      FROM (SELECT pm.entity_id, pm.city, pm.source, pm.record_id, hl_business_name(l.business_name) AS workplace
+            FROM person_mentions pm
+            JOIN licenses l ON pm.record_type = 'licenses' AND l.source = pm.source AND l.record_id = pm.record_id
+            WHERE l.business_name IS NOT NULL) lic
+      JOIN business_mentions bm ON bm.name = lic.workplace AND bm.city IS NOT DISTINCT FROM lic.city
+      UNION ALL
+      SELECT pm.entity_id, bm.entity_id, pm.source, pm.record_id
+      FROM person_mentions pm
+      JOIN business_mentions bm
+        ON bm.street = pm.street AND bm.unit IS NOT DISTINCT FROM pm.unit AND bm.city IS NOT DISTINCT FROM pm.city
+      WHERE pm.record_type = 'licenses'
+    )
     """
 
 
-def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE) -> str:
+def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE) -> str:
     """Business pairs and the weight of what they share.
 
     Each shared node adds base weight x min(1, hub_size / (n - 1)), where n is how many
     businesses the node ties. A controller with five businesses links them in full; a
-    registered-agent company with 200 clients adds 5/199 to each pair, so it alone never
-    joins two businesses, and neither does a franchisor with many locations.
+    franchisor with 15 locations adds 5/14 to each pair, so it alone never joins two
+    businesses. Whatever its degree, a node adds at most hub_size to the links of any one
+    business. A node tying more than max_degree businesses (a registered-agent company
+    with 200 clients) is not projected at all: it would add under 0.1 per pair, and its
+    pairs would grow with the square of its degree. The pairs are therefore bounded by
+    max_degree / 2 per tie. Succession at one premises adds SUCCESSION_WEIGHT, at premises
+    that hosted at most max_degree businesses.
     """
     cases = " ".join(f"WHEN '{k}' THEN {w}" for k, w in BASE_WEIGHTS.items())
     return f"""
@@ -95,17 +117,25 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE) -> str:
     ),
     degree AS (
       SELECT node_id, count(DISTINCT business_id) AS n FROM ties GROUP BY node_id
+      HAVING count(DISTINCT business_id) BETWEEN 2 AND {int(max_degree)}
+    ),
+    projected AS (
+      SELECT t.*, d.n FROM ties t JOIN degree d USING (node_id)
+    ),
+    hosted AS (
+      SELECT premises_id FROM business_premises GROUP BY premises_id
+      HAVING count(DISTINCT entity_id) BETWEEN 2 AND {int(max_degree)}
     ),
     shared AS (
       SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind, a.kind,
-             (CASE a.kind {cases} ELSE 0 END) * least(1.0, {int(hub_size)} / (d.n - 1.0)) AS weight
-      FROM ties a
-      JOIN ties b ON b.node_id = a.node_id AND b.business_id > a.business_id
-      JOIN degree d ON d.node_id = a.node_id
+             (CASE a.kind {cases} ELSE 0 END) * least(1.0, {int(hub_size)} / (a.n - 1.0)) AS weight
+      FROM projected a
+      JOIN projected b ON b.node_id = a.node_id AND b.business_id > a.business_id
       UNION ALL
       SELECT least(x.entity_id, y.entity_id), greatest(x.entity_id, y.entity_id), x.premises_id, 'premises',
            'succeeded_at_same_premises', {SUCCESSION_WEIGHT}
-      FROM business_premises x JOIN business_premises y
+      FROM business_premises x JOIN hosted h USING (premises_id)
+      JOIN business_premises y
         ON y.premises_id = x.premises_id AND y.entity_id <> x.entity_id
        AND x.last_seen IS NOT NULL AND x.last_seen <= y.first_seen AND y.first_seen - x.last_seen <= 5 * 365
     )
@@ -125,12 +155,34 @@ def graph_nodes_sql() -> str:
     ORDER BY node_kind, node_id"""
 
 
-def build_graph(warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE) -> tuple[int, int]:
+SQL_STREET = "hl_street"
+
+
+def _street(raw: str | None) -> str | None:
+    return parse_address(raw).street
+
+
+def register_network_sql_functions(con) -> None:
+    """`hl_business_name`, `hl_person_class_keys` (resolution's) and `hl_street(text)`: the street
+    of a raw address exactly as resolution normalized the streets of mentions and premises."""
+    import duckdb
+
+    register_sql_functions(con)
+    try:
+        con.create_function(SQL_STREET, _street, ["VARCHAR"], "VARCHAR", side_effects=False)
+    except duckdb.NotImplementedException as exc:  # already registered on this connection
+        if "already created" not in str(exc):
+            raise
+
+
+def build_graph(
+    warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE
+) -> tuple[int, int]:
     """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
-    register_sql_functions(warehouse.con)
+    register_network_sql_functions(warehouse.con)
     warehouse.run(graph_edges_sql())
     warehouse.run(graph_nodes_sql())
-    warehouse.run(link_weights_sql(hub_size))
+    warehouse.run(link_weights_sql(hub_size, max_degree))
     edges = warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
     links = warehouse.rows("SELECT count(*) FROM business_links")[0][0]
     return edges, links
