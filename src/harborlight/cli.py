@@ -172,6 +172,10 @@ def resolve_command(
         out.print(f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities")
     if report.skipped:
         out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
+    if report.held_below_high:
+        out.print(
+            f"held below high: {report.held_below_high:,} businesses whose evidence comes from one kind of source only"
+        )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
 
@@ -205,7 +209,9 @@ def score_command(
 
     Scores come from conduct indicators only (review-board listings, service language,
     conduct cues in reviews, hours, prices, premises churn, license problems, hotline
-    tips), never from names or words for ethnicity, nationality or language.
+    tips), never from names or words for ethnicity, nationality or language. No single
+    source reaches the high band: it needs two independent kinds of source (a review
+    board and the hotline, say), and a business short of that is held just below it.
     """
     with open_warehouse(_settings(data_dir)) as warehouse:
         report = score(warehouse, labels_path=labels, bands=Bands(elevated, high))
