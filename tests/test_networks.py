@@ -494,3 +494,29 @@ def test_a_person_outside_every_network_is_protected_in_outputs(networked, fresh
     protected = {p for (p,) in fresh_warehouse.rows(protected_sql_for(fresh_warehouse))}
     assert person_of(fresh_warehouse, "officers", "F9-1") in protected
     assert person_of(fresh_warehouse, "officers", "F1-1") not in protected  # the ranked controller
+
+
+def test_businesses_in_one_building_sharing_a_switchboard_phone_form_no_network(networked, fresh_warehouse):
+    # A hotel's spa, salon and gift shop: different suites, open at the same time, one front-desk number.
+    listings = [
+        {"source": "site", "record_id": f"L{i}", "site_kind": "directory", "business_name": name,
+         "address": f"1 Ocean Dr Suite {100 + i}", "city": "Miami", "state": "FL", "phone": "305-555-0777",
+         "first_seen": "2019-01-01", "last_seen": "2023-01-01"}
+        for i, name in enumerate(["Seaside Hotel Spa", "Harbor Hair Studio", "Ocean Gifts"])
+    ]
+    networked({"listings": listings})
+    assert fresh_warehouse.rows("SELECT count(DISTINCT entity_id) FROM record_entities") == [(3,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'uses_phone'") == [(3,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM business_links") == [(0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+
+
+def test_a_license_naming_a_spa_name_two_businesses_share_ties_the_worker_to_neither_by_name(networked, fresh_warehouse):
+    filings = [filing("F1", "LUCKY SPA LLC", "10 North Rd"), filing("F2", "LUCKY SPA INC", "900 South Rd")]
+    listings = [listing("L1", "Lucky Spa", "10 North Rd", "305-555-0111"),
+                listing("L2", "Lucky Spa", "900 South Rd", "305-555-0222")]
+    licenses = [therapist("M1", "CHEN, MEI", "MA4242", "Lucky Spa", "55 Elsewhere Ave")]
+    networked({"filings": filings, "listings": listings, "licenses": licenses})
+    assert len({b for (b,) in fresh_warehouse.rows("SELECT entity_id FROM record_entities WHERE record_type = 'filings'")}) == 2
+    assert fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'licensed_to_work_at'") == [(0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]

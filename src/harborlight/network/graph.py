@@ -8,7 +8,7 @@ in a record (ties to premises are in `business_premises`):
 | officer | the person, or the company that manages the business | officers |
 | registered_agent | the agent company, or the person who is agent | filings |
 | uses_phone | the phone (E.164) | listings and licenses |
-| licensed_to_work_at | the worker (a therapist licensee) | licenses, matched by business name or building |
+| licensed_to_work_at | the worker (a therapist licensee) | licenses, matched by a business name unique in its city, or by building |
 
 Businesses are then linked through the nodes they share (`business_links`), each shared
 node adding a weight discounted by how many businesses it ties: see `link_weights_sql`.
@@ -33,6 +33,10 @@ BASE_WEIGHTS = {
     "uses_phone": 1.0,
     "licensed_to_work_at": 1.0,
 }
+# A phone is one line that someone answers: shared by many businesses it is one operator's booking
+# line, so it counts in full up to this many times the hub size (a switchboard of one building
+# is left out instead; see `link_weights_sql`). People, agents and managing companies use the hub size.
+HUB_FACTOR = {"uses_phone": 3}
 # One business closing and another opening at the same premises within five years.
 SUCCESSION_WEIGHT = 1.0
 # A node tying up to this many businesses counts in full; beyond it, by HUB_SIZE / (businesses - 1).
@@ -77,15 +81,19 @@ def graph_edges_sql() -> str:
     FROM business_mentions WHERE phone IS NOT NULL
     UNION ALL
     -- Workers: a therapist license names the business by name, or gives an address in its building.
+    -- A name counts only where it names one business in the city: spa names repeat ("Lucky Spa"
+    -- in two networks of one metro), and a license naming an ambiguous one would tie her to both.
     -- Two equality joins rather than one join on (name OR address), which DuckDB can only run as
     -- a nested loop over every license and business mention of a city.
     SELECT DISTINCT entity_id, 'person', business_id, 'licensed_to_work_at', 'licenses', source, record_id FROM (
-      SELECT lic.entity_id, bm.entity_id AS business_id, lic.source, lic.record_id
+      SELECT lic.entity_id, bm.business_id, lic.source, lic.record_id
       FROM (SELECT pm.entity_id, pm.city, pm.source, pm.record_id, hl_business_name(l.business_name) AS workplace
             FROM person_mentions pm
             JOIN licenses l ON pm.record_type = 'licenses' AND l.source = pm.source AND l.record_id = pm.record_id
             WHERE l.business_name IS NOT NULL) lic
-      JOIN business_mentions bm ON bm.name = lic.workplace AND bm.city IS NOT DISTINCT FROM lic.city
+      JOIN (SELECT name, city, any_value(entity_id) AS business_id FROM business_mentions WHERE name IS NOT NULL
+            GROUP BY name, city HAVING count(DISTINCT entity_id) = 1) bm
+        ON bm.name = lic.workplace AND bm.city IS NOT DISTINCT FROM lic.city
       UNION ALL
       SELECT pm.entity_id, bm.entity_id, pm.source, pm.record_id
       FROM person_mentions pm
@@ -99,17 +107,23 @@ def graph_edges_sql() -> str:
 def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE) -> str:
     """Business pairs and the weight of what they share.
 
-    Each shared node adds base weight x min(1, hub_size / (n - 1)), where n is how many
-    businesses the node ties. A controller with five businesses links them in full; a
+    Each shared node adds base weight x min(1, hub x HUB_FACTOR / (n - 1)), where n is how
+    many businesses the node ties. A controller with five businesses links them in full; a
     franchisor with 15 locations adds 5/14 to each pair, so it alone never joins two
-    businesses. Whatever its degree, a node adds at most hub_size to the links of any one
-    business. A node tying more than max_degree businesses (a registered-agent company
-    with 200 clients) is not projected at all: it would add under 0.1 per pair, and its
-    pairs would grow with the square of its degree. The pairs are therefore bounded by
-    max_degree / 2 per tie. Succession at one premises adds SUCCESSION_WEIGHT, at premises
-    that hosted at most max_degree businesses.
+    businesses; a phone answers for up to 16 businesses in full (3 x 5 + 1). Whatever its
+    degree, a node adds at most hub x factor to the links of any one business. A node tying
+    more than max_degree businesses (a registered-agent company with 200 clients) is not
+    projected at all: it would add little per pair, and its pairs would grow with the square
+    of its degree. The pairs are therefore bounded by max_degree / 2 per tie.
+
+    A phone shared by two businesses in one building (same street and city) while both
+    were open is a switchboard (a hotel, a plaza, an office suite), not common control, and
+    adds nothing; a successor that keeps the phone of the business before it at the same
+    premises still does. Succession at one premises adds SUCCESSION_WEIGHT, at premises that
+    hosted at most max_degree businesses.
     """
     cases = " ".join(f"WHEN '{k}' THEN {w}" for k, w in BASE_WEIGHTS.items())
+    factors = " ".join(f"WHEN '{k}' THEN {int(f)}" for k, f in HUB_FACTOR.items())
     return f"""
     CREATE OR REPLACE TABLE business_links AS
     WITH ties AS (
@@ -122,15 +136,29 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT
     projected AS (
       SELECT t.*, d.n FROM ties t JOIN degree d USING (node_id)
     ),
+    through_nodes AS (
+      SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind, a.kind,
+             (CASE a.kind {cases} ELSE 0 END)
+               * least(1.0, {int(hub_size)} * (CASE a.kind {factors} ELSE 1 END) / (a.n - 1.0)) AS weight
+      FROM projected a
+      JOIN projected b ON b.node_id = a.node_id AND b.business_id > a.business_id
+    ),
+    switchboard AS (
+      SELECT DISTINCT p.a, p.b
+      FROM (SELECT DISTINCT a, b FROM through_nodes WHERE kind = 'uses_phone') p
+      JOIN business_premises x ON x.entity_id = p.a JOIN premises px ON px.premises_id = x.premises_id
+      JOIN business_premises y ON y.entity_id = p.b JOIN premises py ON py.premises_id = y.premises_id
+      WHERE py.street = px.street AND py.city IS NOT DISTINCT FROM px.city
+        AND coalesce(x.first_seen, DATE '0001-01-01') <= coalesce(y.last_seen, DATE '9999-12-31')
+        AND coalesce(y.first_seen, DATE '0001-01-01') <= coalesce(x.last_seen, DATE '9999-12-31')
+    ),
     hosted AS (
       SELECT premises_id FROM business_premises GROUP BY premises_id
       HAVING count(DISTINCT entity_id) BETWEEN 2 AND {int(max_degree)}
     ),
     shared AS (
-      SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind, a.kind,
-             (CASE a.kind {cases} ELSE 0 END) * least(1.0, {int(hub_size)} / (a.n - 1.0)) AS weight
-      FROM projected a
-      JOIN projected b ON b.node_id = a.node_id AND b.business_id > a.business_id
+      SELECT t.* FROM through_nodes t
+      WHERE NOT (t.kind = 'uses_phone' AND EXISTS (SELECT 1 FROM switchboard s WHERE s.a = t.a AND s.b = t.b))
       UNION ALL
       SELECT least(x.entity_id, y.entity_id), greatest(x.entity_id, y.entity_id), x.premises_id, 'premises',
            'succeeded_at_same_premises', {SUCCESSION_WEIGHT}
