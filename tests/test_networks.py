@@ -520,3 +520,29 @@ def test_a_license_naming_a_spa_name_two_businesses_share_ties_the_worker_to_nei
     assert len({b for (b,) in fresh_warehouse.rows("SELECT entity_id FROM record_entities WHERE record_type = 'filings'")}) == 2
     assert fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'licensed_to_work_at'") == [(0,)]
     assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+
+
+def test_an_officer_who_is_also_the_agent_of_two_businesses_is_one_shared_tie(networked, fresh_warehouse):
+    filings = [filing(f"F{i}", f"{word} WELLNESS LLC", f"{i}0 Palm Ave", "RIVERA, ANA", "person", "5 Home Ct")
+               for i, word in ((1, "NORTH"), (2, "SOUTH"))]
+    officers = [officer(f"F{i}-1", f"F{i}", "RIVERA, ANA", "5 Home Ct") for i in (1, 2)]
+    networked({"filings": filings, "officers": officers})
+    assert fresh_warehouse.rows("SELECT weight, kinds, shared_nodes FROM business_links") == [
+        (1.0, ["officer", "registered_agent"], 1)]
+
+
+def test_one_name_at_two_addresses_with_none_in_common_ties_nothing(load_resolved, fresh_warehouse):
+    # Two people with one common name, each the officer of a business at her own home address,
+    # and people resolution has joined them into one entity (the state this rule defends against).
+    filings = [filing("F1", "NORTH WELLNESS LLC", "10 Palm Ave"), filing("F2", "SOUTH NAILS LLC", "20 Palm Ave")]
+    officers = [officer("F1-1", "F1", "NGUYEN, LAN", "5 Home Ct"), officer("F2-1", "F2", "NGUYEN, LAN", "77 Far Rd")]
+    load_resolved({"filings": filings, "officers": officers})
+    first, second = (person_of(fresh_warehouse, "officers", r) for r in ("F1-1", "F2-1"))
+    fresh_warehouse.run("UPDATE person_mentions SET entity_id = ? WHERE entity_id = ?", [first, second])
+    find_networks(fresh_warehouse)
+    assert fresh_warehouse.rows("SELECT weight FROM business_links") == [(0.0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+    # The same two filings giving one address for her do tie the businesses.
+    fresh_warehouse.run("UPDATE person_mentions SET street = '5 HOME CT' WHERE entity_id = ?", [first])
+    find_networks(fresh_warehouse)
+    assert fresh_warehouse.rows("SELECT weight FROM business_links") == [(1.0,)]

@@ -8,12 +8,17 @@ Officer titles alone (president, director, secretary, owner...) are the classic 
 pattern: a worker or a straw person signed up on a filing. A person is ranked as a controller
 only on evidence of control (`control_evidence`), one of:
 
-- `manager_role`: named as manager on a member's filing;
-- `registered_agent`: the registered agent of a member's filing;
-- `holdings`: officer of a company that is an officer or manager of a member business;
-- `network_address`: an address of theirs is a member filing's mailing or registered-agent
+- `manager_role`: named as manager on members' filings;
+- `registered_agent`: the registered agent of members' filings;
+- `holdings`: officer of a company that is an officer or manager of member businesses;
+- `network_address`: an address of theirs is members' filing mailing or registered-agent
   address, and is neither a business premises nor the address on a therapist license (a
   place where workers work or live says nothing about control).
+
+Each must span at least two of the network's businesses (MIN_EVIDENCE_BUSINESSES), from one
+address where the evidence has one: a nominee is often the registered agent of the one filing
+she signs, at her own home, and one entity that resolution made of two such people with a
+common name would otherwise carry the fact twice.
 
 Persistence across successors (tied to two members that succeeded one another at one
 premises) is recorded and raises the score, but does not qualify alone: a worker who stays at
@@ -106,32 +111,56 @@ def control_evidence_sql() -> str:
       WHERE record_type IN ('officers', 'registered_agent') AND street IS NOT NULL
     ),
     candidates AS (SELECT DISTINCT network_id, person_id FROM ties)
-    SELECT network_id, person_id, 'manager_role' AS evidence, business_id, record_type, source, record_id
+    SELECT network_id, person_id, 'manager_role' AS evidence, business_id, NULL AS address_key,
+           record_type, source, record_id
     FROM ties WHERE kind = 'officer' AND role = 'manager'
     UNION
-    SELECT network_id, person_id, 'registered_agent', business_id, record_type, source, record_id
-    FROM ties WHERE kind = 'registered_agent'
+    -- The agent's address as this filing gives it: one agent serving several filings from one
+    -- address is one person; two people resolution joined by a common name give two addresses.
+    SELECT t.network_id, t.person_id, 'registered_agent', t.business_id,
+           pm.street || '|' || coalesce(pm.city, ''), t.record_type, t.source, t.record_id
+    FROM ties t
+    LEFT JOIN person_mentions pm ON pm.record_type = 'registered_agent' AND pm.source = t.source
+     AND pm.record_id = t.record_id AND pm.entity_id = t.person_id
+    WHERE t.kind = 'registered_agent'
     UNION
-    SELECT network_id, person_id, 'holdings', business_id, record_type, source, record_id
+    SELECT network_id, person_id, 'holdings', business_id, NULL, record_type, source, record_id
     FROM ties WHERE kind = 'officer_of_managing_company'
     UNION
-    SELECT c.network_id, c.person_id, 'network_address', na.business_id, 'filings', na.source, na.record_id
+    SELECT c.network_id, c.person_id, 'network_address', na.business_id, na.street || '|' || coalesce(na.city, ''),
+           'filings', na.source, na.record_id
     FROM candidates c
     JOIN person_addresses pa ON pa.person_id = c.person_id
     JOIN network_addresses na ON na.network_id = c.network_id AND na.street = pa.street
      AND na.city IS NOT DISTINCT FROM pa.city
     WHERE NOT EXISTS (SELECT 1 FROM worker_places w WHERE w.street = pa.street AND w.city IS NOT DISTINCT FROM pa.city)
     UNION
-    SELECT t1.network_id, t1.person_id, 'persistence_across_successors', t2.business_id, t2.record_type, t2.source, t2.record_id
+    SELECT t1.network_id, t1.person_id, 'persistence_across_successors', t2.business_id, NULL,
+           t2.record_type, t2.source, t2.record_id
     FROM ties t1 JOIN ties t2 ON t2.network_id = t1.network_id AND t2.person_id = t1.person_id
     JOIN business_links l ON l.a = least(t1.business_id, t2.business_id) AND l.b = greatest(t1.business_id, t2.business_id)
     WHERE list_contains(l.kinds, 'succeeded_at_same_premises')
     ORDER BY ALL"""
 
 
-def qualified_sql() -> str:
+# Evidence must span this many of the network's businesses, from one address where it has one
+# (an agent's address, a network address). A nominee is often the registered agent of the one
+# filing she signs, at her own home; one person entity that resolution made of two people with a
+# common name would then carry one such fact for each, at two addresses.
+MIN_EVIDENCE_BUSINESSES = 2
+
+
+def qualified_evidence_sql() -> str:
+    """(network, person, evidence) facts that qualify: a qualifying kind over enough member businesses."""
     kinds = ", ".join(f"'{k}'" for k in QUALIFYING_EVIDENCE)
-    return f"SELECT DISTINCT network_id, person_id FROM control_evidence WHERE evidence IN ({kinds})"
+    return f"""
+    SELECT DISTINCT network_id, person_id, evidence FROM control_evidence WHERE evidence IN ({kinds})
+    GROUP BY network_id, person_id, evidence, address_key
+    HAVING count(DISTINCT business_id) >= {MIN_EVIDENCE_BUSINESSES}"""
+
+
+def qualified_sql() -> str:
+    return f"SELECT DISTINCT network_id, person_id FROM ({qualified_evidence_sql()})"
 
 
 def probable_nominees_sql() -> str:
@@ -186,7 +215,6 @@ def network_persons_sql(protected_sql: str, scored: bool) -> str:
     qualifying evidence of control in that network and outside the protection rule."""
     high = "coalesce(s.risk_band = 'high', FALSE)" if scored else "FALSE"
     scores = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
-    kinds = ", ".join(f"'{k}'" for k in QUALIFYING_EVIDENCE)
     return f"""
     CREATE OR REPLACE TABLE network_persons AS
     WITH protected AS ({protected_sql}),
@@ -208,11 +236,14 @@ def network_persons_sql(protected_sql: str, scored: bool) -> str:
       FROM ties t JOIN high_risk h ON h.network_id = t.network_id AND h.business_id = t.business_id
       GROUP BY t.network_id, t.person_id
     ),
+    qualifying AS ({qualified_evidence_sql()}),
     evidence AS (
-      SELECT network_id, person_id,
-             count(DISTINCT evidence) FILTER (WHERE evidence IN ({kinds})) AS qualifying,
-             bool_or(evidence = '{PERSISTENCE}') AS persistent
-      FROM control_evidence GROUP BY network_id, person_id
+      SELECT c.network_id, c.person_id,
+             count(DISTINCT q.evidence) AS qualifying,
+             bool_or(c.evidence = '{PERSISTENCE}') AS persistent
+      FROM control_evidence c
+      LEFT JOIN qualifying q ON q.network_id = c.network_id AND q.person_id = c.person_id AND q.evidence = c.evidence
+      GROUP BY c.network_id, c.person_id
     )
     SELECT r.network_id, r.person_id, r.roles, r.businesses,
            round({CONTROL_WEIGHT} * least(1.0, coalesce(e.qualifying, 0) / 2.0)

@@ -33,10 +33,12 @@ BASE_WEIGHTS = {
     "uses_phone": 1.0,
     "licensed_to_work_at": 1.0,
 }
-# A phone is one line that someone answers: shared by many businesses it is one operator's booking
-# line, so it counts in full up to this many times the hub size (a switchboard of one building
-# is left out instead; see `link_weights_sql`). People, agents and managing companies use the hub size.
-HUB_FACTOR = {"uses_phone": 3}
+# How many times the hub size a node of each kind counts for in full. A phone is one line that
+# someone answers: shared by many businesses it is one operator's booking line (a switchboard of one
+# building is left out instead; see `link_weights_sql`). A person named on many filings is one
+# controller, or people resolution joined by a common name; a managing company or an agent company
+# with many clients is a franchisor or a filing service.
+HUB_FACTOR = {"phone": 3, "person": 2, "business": 1, "agent": 1}
 # One business closing and another opening at the same premises within five years.
 SUCCESSION_WEIGHT = 1.0
 # A node tying up to this many businesses counts in full; beyond it, by HUB_SIZE / (businesses - 1).
@@ -107,8 +109,9 @@ def graph_edges_sql() -> str:
 def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE) -> str:
     """Business pairs and the weight of what they share.
 
-    Each shared node adds base weight x min(1, hub x HUB_FACTOR / (n - 1)), where n is how
-    many businesses the node ties. A controller with five businesses links them in full; a
+    Each shared node adds base weight x min(1, hub x HUB_FACTOR / (n - 1)) once, however many
+    kinds of tie it has to the two (an officer who is also the agent is one person), where n
+    is how many businesses the node ties. A controller with five businesses links them in full; a
     franchisor with 15 locations adds 5/14 to each pair, so it alone never joins two
     businesses; a phone answers for up to 16 businesses in full (3 x 5 + 1). Whatever its
     degree, a node adds at most hub x factor to the links of any one business. A node tying
@@ -123,29 +126,48 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT
     hosted at most max_degree businesses.
     """
     cases = " ".join(f"WHEN '{k}' THEN {w}" for k, w in BASE_WEIGHTS.items())
-    factors = " ".join(f"WHEN '{k}' THEN {int(f)}" for k, f in HUB_FACTOR.items())
+    factors = " ".join(f"WHEN '{k}' THEN {int(f)}" for k, f in HUB_FACTOR.items())  # by node kind
     return f"""
     CREATE OR REPLACE TABLE business_links AS
-    WITH ties AS (
-      SELECT DISTINCT node_id, node_kind, business_id, kind FROM graph_edges
+    WITH placed AS (
+      -- Where the record of an officer or agent places them (the address it gives, if any).
+      SELECT g.*, pm.street || '|' || coalesce(pm.city, '') AS place
+      FROM graph_edges g
+      LEFT JOIN person_mentions pm
+        ON g.node_kind = 'person' AND g.kind IN ('officer', 'registered_agent') AND pm.entity_id = g.node_id
+       AND pm.record_type = CASE g.kind WHEN 'registered_agent' THEN 'registered_agent' ELSE 'officers' END
+       AND pm.source = g.source AND pm.record_id = g.record_id AND pm.street IS NOT NULL
+    ),
+    ties AS (
+      -- One row per node and business: a person who is both officer and agent of a business is
+      -- one person shared, not two ties (nor four, once paired with another business).
+      SELECT node_id, node_kind, business_id, list(DISTINCT kind ORDER BY kind) AS kinds,
+             max(CASE kind {cases} ELSE 0 END) AS base,
+             max(CASE node_kind {factors} ELSE 1 END) AS factor,
+             list(DISTINCT place) FILTER (WHERE place IS NOT NULL) AS places
+      FROM placed GROUP BY node_id, node_kind, business_id
     ),
     degree AS (
-      SELECT node_id, count(DISTINCT business_id) AS n FROM ties GROUP BY node_id
-      HAVING count(DISTINCT business_id) BETWEEN 2 AND {int(max_degree)}
+      SELECT node_id, count(*) AS n FROM ties GROUP BY node_id
+      HAVING count(*) BETWEEN 2 AND {int(max_degree)}
     ),
     projected AS (
       SELECT t.*, d.n FROM ties t JOIN degree d USING (node_id)
     ),
     through_nodes AS (
-      SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind, a.kind,
-             (CASE a.kind {cases} ELSE 0 END)
-               * least(1.0, {int(hub_size)} * (CASE a.kind {factors} ELSE 1 END) / (a.n - 1.0)) AS weight
+      SELECT a.business_id AS a, b.business_id AS b, a.node_id, a.node_kind,
+             list_distinct(list_concat(a.kinds, b.kinds)) AS kinds,
+             greatest(a.base, b.base) * least(1.0, {int(hub_size)} * a.factor / (a.n - 1.0))
+               -- One name at two different addresses, with no address in common, is two people
+               -- that people resolution joined (a common name), not one person: it ties nothing.
+               * CASE WHEN len(coalesce(a.places, [])) > 0 AND len(coalesce(b.places, [])) > 0
+                       AND NOT list_has_any(a.places, b.places) THEN 0 ELSE 1 END AS weight
       FROM projected a
       JOIN projected b ON b.node_id = a.node_id AND b.business_id > a.business_id
     ),
     switchboard AS (
       SELECT DISTINCT p.a, p.b
-      FROM (SELECT DISTINCT a, b FROM through_nodes WHERE kind = 'uses_phone') p
+      FROM (SELECT DISTINCT a, b FROM through_nodes WHERE node_kind = 'phone') p
       JOIN business_premises x ON x.entity_id = p.a JOIN premises px ON px.premises_id = x.premises_id
       JOIN business_premises y ON y.entity_id = p.b JOIN premises py ON py.premises_id = y.premises_id
       WHERE py.street = px.street AND py.city IS NOT DISTINCT FROM px.city
@@ -158,16 +180,17 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT
     ),
     shared AS (
       SELECT t.* FROM through_nodes t
-      WHERE NOT (t.kind = 'uses_phone' AND EXISTS (SELECT 1 FROM switchboard s WHERE s.a = t.a AND s.b = t.b))
+      WHERE NOT (t.node_kind = 'phone' AND EXISTS (SELECT 1 FROM switchboard s WHERE s.a = t.a AND s.b = t.b))
       UNION ALL
       SELECT least(x.entity_id, y.entity_id), greatest(x.entity_id, y.entity_id), x.premises_id, 'premises',
-           'succeeded_at_same_premises', {SUCCESSION_WEIGHT}
+           ['succeeded_at_same_premises'], {SUCCESSION_WEIGHT}
       FROM business_premises x JOIN hosted h USING (premises_id)
       JOIN business_premises y
         ON y.premises_id = x.premises_id AND y.entity_id <> x.entity_id
        AND x.last_seen IS NOT NULL AND x.last_seen <= y.first_seen AND y.first_seen - x.last_seen <= 5 * 365
     )
-    SELECT a, b, sum(weight) AS weight, list(DISTINCT kind ORDER BY kind) AS kinds, count(DISTINCT node_id) AS shared_nodes
+    SELECT a, b, sum(weight) AS weight, list_sort(list_distinct(flatten(list(kinds)))) AS kinds,
+           count(DISTINCT node_id) AS shared_nodes
     FROM shared GROUP BY a, b ORDER BY a, b"""
 
 
