@@ -281,7 +281,8 @@ def test_on_a_synthetic_world_no_ranked_controller_is_a_true_worker_or_nominee(r
             """SELECT re.record_type, re.source, re.record_id FROM record_entities re
                JOIN network_persons np ON np.person_id = re.entity_id AND NOT np.protected""")
     roles = [persons.get(truth.get(tuple(r)), {}) for r in rows]
-    assert len(rows) >= 20
+    # Not vacuous: controllers are ranked (few at scale 1 with 10% prevalence: only on evidence of control).
+    assert len(rows) >= 5 and any(p.get("role") == "controller" for p in roles)
     assert not [p for p in roles if p.get("role") == "worker" or p.get("is_nominee") == "true"]
 
 
