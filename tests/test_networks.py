@@ -281,7 +281,8 @@ def test_on_a_synthetic_world_no_ranked_controller_is_a_true_worker_or_nominee(r
             """SELECT re.record_type, re.source, re.record_id FROM record_entities re
                JOIN network_persons np ON np.person_id = re.entity_id AND NOT np.protected""")
     roles = [persons.get(truth.get(tuple(r)), {}) for r in rows]
-    assert len(rows) >= 20
+    # Not vacuous: controllers are ranked (few at scale 1 with 10% prevalence: only on evidence of control).
+    assert len(rows) >= 5 and any(p.get("role") == "controller" for p in roles)
     assert not [p for p in roles if p.get("role") == "worker" or p.get("is_nominee") == "true"]
 
 
@@ -295,3 +296,254 @@ def test_a_controller_giving_a_spa_as_their_address_has_that_premises_as_evidenc
     lucky = person_of(fresh_warehouse, "filings", "F1")
     (ties,) = [c.ties for c in network_view(fresh_warehouse, network).controllers if c.person_id == controller]
     assert (lucky, "address_at_premises", "officers:fl:F1-1") in ties
+
+
+# -- networks that one bridge cannot merge -------------------------------------------------------
+
+def listing(record_id: str, name: str, address: str, phone: str) -> dict:
+    return {"source": "site", "record_id": record_id, "site_kind": "review_site", "business_name": name,
+            "address": address, "city": "Miami", "state": "FL", "phone": phone}
+
+
+def therapist(record_id: str, name: str, number: str, business: str, address: str) -> dict:
+    return {"source": "board", "record_id": record_id, "license_type": "therapist", "licensee_name": name,
+            "license_number": number, "business_name": business, "address": address, "city": "Miami", "state": "FL"}
+
+
+NETWORK_NAMES = {
+    "A": ["LOTUS", "JADE", "ORCHID", "PEARL", "BAMBOO", "LILY"],
+    "B": ["SUNRISE", "HARBOR", "MAPLE", "RIVER", "SUMMIT", "CEDAR"],
+}
+CONTROLLERS = {"A": ("ALVAREZ, MARCO", "12 Quail Run"), "B": ("OKAFOR, DANIEL", "48 Heron Way")}
+PHONES = {"A": "305-555-0101", "B": "305-555-0202"}
+
+
+def dense_network(tag: str, size: int = 5) -> dict[str, list[dict]]:
+    """`size` spas, each filing naming the same manager, each listing advertising the same phone."""
+    controller, home = CONTROLLERS[tag]
+    files: dict[str, list[dict]] = {"filings": [], "officers": [], "listings": []}
+    for i, word in enumerate(NETWORK_NAMES[tag][:size], start=1):
+        name, address = f"{word} {tag} WELLNESS", f"{i * 100 + (1 if tag == 'A' else 7)} {word.title()} Blvd"
+        files["filings"].append(filing(f"{tag}{i}", f"{name} LLC", address))
+        files["officers"].append(officer(f"{tag}{i}-1", f"{tag}{i}", controller, home))
+        files["listings"].append(listing(f"L{tag}{i}", name, address, PHONES[tag]))
+    return files
+
+
+def two_dense_networks(bridge: str) -> dict[str, list[dict]]:
+    """Two networks of five spas with nothing in common but one bridge between A1 and B1:
+    a worker licensed at both, a phone both advertise, or a registered agent only they use."""
+    files = dense_network("A")
+    for kind, rows in dense_network("B").items():
+        files[kind] += rows
+    a1, b1 = files["filings"][0], files["filings"][5]
+    if bridge == "worker":
+        files["licenses"] = [
+            therapist("M1", "CHEN, MEI", "MA4242", "Lotus A Wellness", a1["principal_address"]),
+            therapist("M2", "CHEN, MEI", "MA4242", "Sunrise B Wellness", b1["principal_address"]),
+        ]
+    elif bridge == "phone":
+        files["listings"] += [listing("LX1", "Lotus A Wellness", a1["principal_address"], "305-555-0999"),
+                              listing("LX2", "Sunrise B Wellness", b1["principal_address"], "305-555-0999")]
+    elif bridge == "agent":
+        for row in (a1, b1):
+            row |= {"registered_agent_name": "QUIET HARBOR AGENTS LLC", "registered_agent_type": "company",
+                    "registered_agent_address": "3 Dock St", "registered_agent_city": "Miami",
+                    "registered_agent_state": "FL"}
+    return files
+
+
+@pytest.mark.parametrize("bridge", ["worker", "phone", "agent"])
+def test_one_shared_tie_between_two_networks_of_five_does_not_merge_them(bridge, networked, fresh_warehouse):
+    networks = networked(two_dense_networks(bridge))
+    a = {networks[f"A{i}"] for i in range(1, 6)}
+    b = {networks[f"B{i}"] for i in range(1, 6)}
+    assert len(a) == 1 and len(b) == 1 and None not in a | b
+    assert a != b
+    # The bridge is there: the baseline's connected components do merge the two.
+    find_networks(fresh_warehouse, method="components")
+    assert fresh_warehouse.rows("SELECT count(*), sum(n_businesses) FROM networks") == [(1, 10)]
+
+
+def test_network_detection_is_repeatable(networked, fresh_warehouse):
+    networked(two_dense_networks("worker"))
+    first = fresh_warehouse.rows("SELECT * FROM network_members ORDER BY ALL")
+    find_networks(fresh_warehouse)
+    assert fresh_warehouse.rows("SELECT * FROM network_members ORDER BY ALL") == first
+
+
+def test_an_unknown_method_is_refused(networked, fresh_warehouse):
+    from harborlight.errors import UsageError
+
+    networked(dense_network("A", 2))
+    with pytest.raises(UsageError, match="unknown method"):
+        find_networks(fresh_warehouse, method="louvain")
+
+
+@pytest.mark.parametrize("clients", [200])
+def test_a_registered_agent_with_n_clients_adds_n_graph_rows_and_no_links(clients, networked, fresh_warehouse):
+    filings = [filing(f"F{i}", f"Client Business {i} LLC", f"{i} Elm St", "SUNSTATE REGISTERED AGENTS INC")
+               for i in range(1, clients + 1)]
+    networked({"filings": filings})
+    agent_rows = fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'registered_agent'")[0][0]
+    assert agent_rows == clients
+    assert fresh_warehouse.rows("SELECT count(*) FROM business_links")[0][0] == 0
+
+
+def test_links_grow_with_ties_not_with_the_square_of_a_node_degree(networked, fresh_warehouse):
+    from harborlight.network.graph import DEFAULT_MAX_DEGREE
+
+    # One agent company with 30 clients (under the cap) and one with 120 (over it).
+    filings = [filing(f"F{i}", f"Small Client {i} LLC", f"{i} Oak St", "HARBOR FILINGS LLC") for i in range(1, 31)]
+    filings += [filing(f"G{i}", f"Large Client {i} LLC", f"{i} Elm St", "SUNSTATE REGISTERED AGENTS INC")
+                for i in range(1, 121)]
+    networked({"filings": filings})
+    ties = fresh_warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
+    links = fresh_warehouse.rows("SELECT count(*) FROM business_links")[0][0]
+    assert ties == 150
+    assert links == 30 * 29 // 2  # only the small agent is projected
+    assert links <= ties * DEFAULT_MAX_DEGREE // 2
+
+
+# -- controllers only on evidence of control -----------------------------------------------------
+
+def network_with_officer(role: str, evidence: str) -> dict[str, list[dict]]:
+    """Three spas of one network (one phone, one manager) and a person named on two of the filings
+    with `role`; `evidence` adds what else ties her: nothing, the agent role, a holding company."""
+    files = dense_network("A", 3)
+    for k in (1, 2):
+        files["officers"].append(officer(f"A{k}-2", f"A{k}", "LI, NA", "9 Home Ct") | {"role": role})
+    if evidence == "registered_agent":
+        for row in files["filings"][:2]:
+            row |= {"registered_agent_name": "LI, NA", "registered_agent_type": "person",
+                    "registered_agent_address": "9 Home Ct", "registered_agent_city": "Miami",
+                    "registered_agent_state": "FL"}
+    if evidence == "holdings":
+        files["filings"].append(filing("H1", "NORTHSTAR HOLDINGS LLC", "500 Tower Rd"))
+        files["officers"] = [o for o in files["officers"] if o["record_id"] not in ("A1-2", "A2-2")]
+        files["officers"].append(officer("H1-1", "H1", "LI, NA", "9 Home Ct") | {"role": role})
+        for k in (1, 2):
+            files["officers"].append(officer(f"A{k}-3", f"A{k}", "NORTHSTAR HOLDINGS LLC", "500 Tower Rd", "company")
+                                     | {"role": "member"})
+    # Her therapist license, in the name she works under: resolution leaves it apart from her filings.
+    files["licenses"] = [therapist("M1", "Jenny Li", "MA5151", "Lotus A Wellness", "101 Lotus Blvd")]
+    return files
+
+
+def test_a_secretary_on_two_filings_without_evidence_of_control_is_protected_and_not_ranked(networked, fresh_warehouse):
+    networked(network_with_officer("secretary", "none"))
+    secretary = person_of(fresh_warehouse, "officers", "A1-2")
+    assert secretary == person_of(fresh_warehouse, "officers", "A2-2")
+    assert secretary != person_of(fresh_warehouse, "licenses", "M1")  # her license is not linked to her
+    ranked = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected")}
+    assert secretary not in ranked
+    reasons = {r for (r,) in fresh_warehouse.rows("SELECT reason FROM probable_nominees WHERE person_id = ?", [secretary])}
+    assert reasons == {"officer titles without evidence of control"}
+    protected = {p for (p,) in fresh_warehouse.rows(protected_persons_sql(include_nominees=True))}
+    assert secretary in protected
+    # The manager of all three is ranked.
+    assert person_of(fresh_warehouse, "officers", "A1-1") in ranked
+
+
+@pytest.mark.parametrize("role, evidence", [
+    ("manager", "none"),
+    ("secretary", "registered_agent"),
+    ("director", "holdings"),
+])
+def test_a_manager_a_registered_agent_or_a_holding_company_officer_is_ranked(role, evidence, networked, fresh_warehouse):
+    networked(network_with_officer(role, evidence))
+    person = person_of(fresh_warehouse, "officers", "H1-1" if evidence == "holdings" else "A1-2")
+    assert person != person_of(fresh_warehouse, "licenses", "M1")  # her license is not linked
+    ranked = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected")}
+    assert person in ranked
+    expected = {"none": "manager_role", "registered_agent": "registered_agent", "holdings": "holdings"}[evidence]
+    kinds = {e for (e,) in fresh_warehouse.rows("SELECT evidence FROM control_evidence WHERE person_id = ?", [person])}
+    assert expected in kinds
+    assert not fresh_warehouse.rows("SELECT 1 FROM probable_nominees WHERE person_id = ?", [person])
+
+
+def test_an_address_that_is_a_network_filing_mailing_address_is_evidence_of_control(networked, fresh_warehouse):
+    files = network_with_officer("president", "none")
+    for row in files["filings"][:2]:
+        row |= {"mailing_address": "9 Home Court", "mailing_city": "Miami", "mailing_state": "FL"}
+    networked(files)
+    person = person_of(fresh_warehouse, "officers", "A1-2")
+    ranked = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected")}
+    assert person in ranked
+    assert ("network_address",) in fresh_warehouse.rows("SELECT evidence FROM control_evidence WHERE person_id = ?", [person])
+
+
+def test_a_mailing_address_at_a_premises_where_workers_live_is_no_evidence(networked, fresh_warehouse):
+    files = network_with_officer("president", "none")
+    files["officers"] = [o | {"address": "101 Lotus Blvd"} if o["record_id"] in ("A1-2", "A2-2") else o
+                         for o in files["officers"]]
+    for row in files["filings"][:2]:
+        row |= {"mailing_address": "101 Lotus Blvd", "mailing_city": "Miami", "mailing_state": "FL"}
+    networked(files)
+    person = person_of(fresh_warehouse, "officers", "A1-2")
+    ranked = {p for (p,) in fresh_warehouse.rows("SELECT person_id FROM network_persons WHERE NOT protected")}
+    assert person not in ranked
+
+
+def test_a_person_outside_every_network_is_protected_in_outputs(networked, fresh_warehouse):
+    from harborlight.protection import protected_sql_for
+
+    files = two_spa_records()
+    files["filings"].append(filing("F9", "QUIET OAK MASSAGE LLC", "5 Birch St"))
+    files["officers"].append(officer("F9-1", "F9", "MORGAN, ALEX", "7 Pine Ct"))  # no network, nothing decided
+    networked(files)
+    protected = {p for (p,) in fresh_warehouse.rows(protected_sql_for(fresh_warehouse))}
+    assert person_of(fresh_warehouse, "officers", "F9-1") in protected
+    assert person_of(fresh_warehouse, "officers", "F1-1") not in protected  # the ranked controller
+
+
+def test_businesses_in_one_building_sharing_a_switchboard_phone_form_no_network(networked, fresh_warehouse):
+    # A hotel's spa, salon and gift shop: different suites, open at the same time, one front-desk number.
+    listings = [
+        {"source": "site", "record_id": f"L{i}", "site_kind": "directory", "business_name": name,
+         "address": f"1 Ocean Dr Suite {100 + i}", "city": "Miami", "state": "FL", "phone": "305-555-0777",
+         "first_seen": "2019-01-01", "last_seen": "2023-01-01"}
+        for i, name in enumerate(["Seaside Hotel Spa", "Harbor Hair Studio", "Ocean Gifts"])
+    ]
+    networked({"listings": listings})
+    assert fresh_warehouse.rows("SELECT count(DISTINCT entity_id) FROM record_entities") == [(3,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'uses_phone'") == [(3,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM business_links") == [(0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+
+
+def test_a_license_naming_a_spa_name_two_businesses_share_ties_the_worker_to_neither_by_name(networked, fresh_warehouse):
+    filings = [filing("F1", "LUCKY SPA LLC", "10 North Rd"), filing("F2", "LUCKY SPA INC", "900 South Rd")]
+    listings = [listing("L1", "Lucky Spa", "10 North Rd", "305-555-0111"),
+                listing("L2", "Lucky Spa", "900 South Rd", "305-555-0222")]
+    licenses = [therapist("M1", "CHEN, MEI", "MA4242", "Lucky Spa", "55 Elsewhere Ave")]
+    networked({"filings": filings, "listings": listings, "licenses": licenses})
+    assert len({b for (b,) in fresh_warehouse.rows("SELECT entity_id FROM record_entities WHERE record_type = 'filings'")}) == 2
+    assert fresh_warehouse.rows("SELECT count(*) FROM graph_edges WHERE kind = 'licensed_to_work_at'") == [(0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+
+
+def test_an_officer_who_is_also_the_agent_of_two_businesses_is_one_shared_tie(networked, fresh_warehouse):
+    filings = [filing(f"F{i}", f"{word} WELLNESS LLC", f"{i}0 Palm Ave", "RIVERA, ANA", "person", "5 Home Ct")
+               for i, word in ((1, "NORTH"), (2, "SOUTH"))]
+    officers = [officer(f"F{i}-1", f"F{i}", "RIVERA, ANA", "5 Home Ct") for i in (1, 2)]
+    networked({"filings": filings, "officers": officers})
+    assert fresh_warehouse.rows("SELECT weight, kinds, shared_nodes FROM business_links") == [
+        (1.0, ["officer", "registered_agent"], 1)]
+
+
+def test_one_name_at_two_addresses_with_none_in_common_ties_nothing(load_resolved, fresh_warehouse):
+    # Two people with one common name, each the officer of a business at her own home address,
+    # and people resolution has joined them into one entity (the state this rule defends against).
+    filings = [filing("F1", "NORTH WELLNESS LLC", "10 Palm Ave"), filing("F2", "SOUTH NAILS LLC", "20 Palm Ave")]
+    officers = [officer("F1-1", "F1", "NGUYEN, LAN", "5 Home Ct"), officer("F2-1", "F2", "NGUYEN, LAN", "77 Far Rd")]
+    load_resolved({"filings": filings, "officers": officers})
+    first, second = (person_of(fresh_warehouse, "officers", r) for r in ("F1-1", "F2-1"))
+    fresh_warehouse.run("UPDATE person_mentions SET entity_id = ? WHERE entity_id = ?", [first, second])
+    find_networks(fresh_warehouse)
+    assert fresh_warehouse.rows("SELECT weight FROM business_links") == [(0.0,)]
+    assert fresh_warehouse.rows("SELECT count(*) FROM networks") == [(0,)]
+    # The same two filings giving one address for her do tie the businesses.
+    fresh_warehouse.run("UPDATE person_mentions SET street = '5 HOME CT' WHERE entity_id = ?", [first])
+    find_networks(fresh_warehouse)
+    assert fresh_warehouse.rows("SELECT weight FROM business_links") == [(1.0,)]

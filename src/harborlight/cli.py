@@ -29,8 +29,8 @@ from harborlight.evaluate import evaluate_export
 from harborlight.export import export
 from harborlight.export.csv_export import export_csv
 from harborlight.ingest import IngestReport, ingest
-from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, find_networks
-from harborlight.network.graph import DEFAULT_HUB_SIZE
+from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, DEFAULT_METHOD, DEFAULT_RESOLUTION, find_networks
+from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.report.overview import write_report
@@ -230,12 +230,22 @@ def score_command(
 
 @app.command("networks")
 def networks_command(
+    method: Annotated[
+        str, typer.Option(help="leiden (communities no single bridge can merge) or components (the baseline).")
+    ] = DEFAULT_METHOD,
+    resolution: Annotated[
+        float, typer.Option(help="Leiden/CPM resolution: two groups of sizes a and b merge only over links "
+                                 "weighing more than resolution x a x b.", min=0.0)
+    ] = DEFAULT_RESOLUTION,
     threshold: Annotated[
         float, typer.Option(help="Weight at or above which what two businesses share links them.")
     ] = DEFAULT_LINK_THRESHOLD,
     hub_size: Annotated[
         int, typer.Option(help="A person, agent or phone tying more businesses than this counts for less.", min=1)
     ] = DEFAULT_HUB_SIZE,
+    max_degree: Annotated[
+        int, typer.Option(help="A node tying more businesses than this (a mass agent) links none of them.", min=2)
+    ] = DEFAULT_MAX_DEGREE,
     top: Annotated[int, typer.Option(help="How many networks to list.")] = 20,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
@@ -243,10 +253,12 @@ def networks_command(
 
     Businesses are linked by the people, registered agents, phones and workers they share
     and by succession at the same premises; a tie that many businesses share (a mass
-    registered agent, a franchisor) counts for little. Networks are the connected groups.
+    registered agent, a franchisor) counts for little. Networks are Leiden communities of
+    the links, split again into connected groups, so one shared worker, phone or agent does
+    not join two networks. Controllers are ranked only on evidence of control.
     """
     with open_warehouse(_settings(data_dir)) as warehouse:
-        report = find_networks(warehouse, threshold, hub_size)
+        report = find_networks(warehouse, threshold, hub_size, method, resolution, max_degree)
         rows = warehouse.rows("SELECT network_id, n_businesses, n_persons, risk_score FROM networks LIMIT ?", [top])
     out.print(
         f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses; "

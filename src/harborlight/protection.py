@@ -10,7 +10,8 @@ analysts but never points an investigation at a worker. The error is chosen in
 that direction on purpose.
 
 The network stage adds probable nominees (network/controllers.py writes them; this
-rule reads them): a person whose only footprint is one business inside a network.
+rule reads them): a person whose only footprint is one business inside a network, and a
+person with officer titles but no evidence of control.
 
 Entity resolution can miss a join: a worker's license and the filing that names her
 as officer may stay two entities. So anyone whose name (in any romanization) is the
@@ -18,6 +19,15 @@ name of a protected worker or probable nominee is protected as well. A controlle
 shares such a name is then hidden too; that costs an investigation a lead, never a
 worker or a nominee their safety. (Found by the report's own check: a controller's
 name printed in a diagram was the recorded name of a nominee elsewhere.)
+
+Those are the people protected for cause (`protected_persons_sql`). Outputs protect more:
+anyone whose status is not decided. The only persons decided to be shown are the
+controllers the network stage ranked on evidence of control (`network_persons` rows not
+protected); everyone else, legitimate owners included, is shown by pseudonym
+(`protected_sql_for`). A nominee of a lone illicit business, or a worker signed up as
+the officer of a business in no network, looks exactly like the owner of a legitimate
+business; nothing but evidence of control tells them apart. Before the network stage has
+run, every person is protected.
 A protected person is shown by a stable pseudonym, and their name never leaves
 the warehouse: the SQL below does not even select it.
 """
@@ -54,8 +64,25 @@ def protected_persons_sql(include_nominees: bool = False) -> str:
     SELECT entity_id FROM person_mentions WHERE name_class_key IN (SELECT name_class_key FROM protected_names)"""
 
 
+def shown_persons_sql(for_cause_sql: str) -> str:
+    """The persons decided to be shown: ranked controllers, minus anyone protected for cause."""
+    return f"""
+    SELECT person_id FROM network_persons WHERE NOT protected
+    EXCEPT SELECT entity_id FROM ({for_cause_sql})"""
+
+
 def protected_sql_for(warehouse) -> str:
-    """The protection rule as it stands in this warehouse: with nominees once networks exist."""
+    """The protection rule for outputs, as it stands in this warehouse: every person entity
+    except the controllers ranked on evidence of control (all of them before networks exist)."""
+    if not warehouse.table_exists("network_persons"):
+        return "SELECT entity_id FROM entities WHERE kind = 'person'"
+    shown = shown_persons_sql(protected_persons_sql(include_nominees=warehouse.table_exists("probable_nominees")))
+    return f"""
+    SELECT entity_id FROM entities WHERE kind = 'person' AND entity_id NOT IN ({shown})"""
+
+
+def protected_for_cause_sql_for(warehouse) -> str:
+    """Workers, probable nominees and their namesakes, as this warehouse knows them."""
     return protected_persons_sql(include_nominees=warehouse.table_exists("probable_nominees"))
 
 
@@ -75,27 +102,30 @@ class ProtectionViolation(HarborlightError):
     """An output would name a protected person, or list one as a target. Nothing was written."""
 
 
-def protected_identities_sql() -> str:
-    """The names and license numbers recorded for given protected entities: what must never be printed.
-
-    Read only to check rendered outputs against; never shown."""
-    return """
+def protected_identities_sql(protected_sql: str) -> str:
+    """The names and license numbers recorded for the persons `protected_sql` selects: what must
+    never be printed. Read only to check rendered outputs against; never shown."""
+    return f"""
     SELECT DISTINCT v FROM (
-      SELECT raw_name AS v FROM person_mentions WHERE list_contains(?, entity_id)
-      UNION SELECT license_number FROM person_mentions WHERE list_contains(?, entity_id))
+      SELECT raw_name AS v FROM person_mentions WHERE entity_id IN ({protected_sql})
+      UNION SELECT license_number FROM person_mentions WHERE entity_id IN ({protected_sql}))
     WHERE v IS NOT NULL AND length(v) >= 4"""
 
 
 def refuse_unsafe_output(warehouse, what: str, targets: Iterable[str], rendered: Iterable[str]) -> None:
-    """Raise `ProtectionViolation` if `targets` holds a protected person or `rendered` prints a
-    protected person's recorded name or license number. Checked afresh against the rule as it
-    stands, whatever the tables the output was built from say."""
-    protected = sorted({p for (p,) in warehouse.rows(protected_sql_for(warehouse))})
-    listed = set(protected).intersection(targets)
-    if listed:
-        raise ProtectionViolation(f"{what} refused: {len(listed)} protected person(s) listed as controllers")
+    """Raise `ProtectionViolation` if `targets` holds a protected person or `rendered` prints the
+    recorded name or license number of a person protected for cause (a worker, a probable
+    nominee or a namesake of one). Checked afresh against the rule as it stands, whatever the
+    tables the output was built from say. (A legitimate owner, protected only because nothing
+    decided them, may share a printed controller's name without harm.)"""
+    targets = list(targets)
+    if targets:
+        protected = {p for (p,) in warehouse.rows(
+            f"SELECT entity_id FROM ({protected_sql_for(warehouse)}) WHERE list_contains(?, entity_id)", [targets])}
+        if protected:
+            raise ProtectionViolation(f"{what} refused: {len(protected)} protected person(s) listed as controllers")
     texts = list(rendered)
-    for (value,) in warehouse.rows(protected_identities_sql(), [protected, protected]):
+    for (value,) in warehouse.rows(protected_identities_sql(protected_for_cause_sql_for(warehouse))):
         # As recorded, and as HTML and JSON would escape it (O'Brien, Nguyễn).
         forms = {value, html.escape(value), json.dumps(value)[1:-1]}
         if any(form in text for form in forms for text in texts):

@@ -1,20 +1,44 @@
-"""Who controls each network: persons ranked by a documented score, and probable nominees set apart.
+"""Who controls each network: persons ranked only on evidence of control; everyone else protected.
 
 Candidates are the persons tied to a network's businesses as officers or registered
 agents, directly or as officers of a company that manages a member business. Workers
 (tied only by a therapist license) are never candidates.
 
-controller_score = 0.4 x control (1 when the person holds a control role: an officer
-                                   role, registered agent, or officer of a managing company)
-                 + 0.4 x reach    (share of the network's high-risk businesses the person
-                                   touches; of all its businesses when none is high risk)
-                 + 0.2 x persistence (1 when the person spans businesses that succeeded one
-                                   another at the same premises)
+Officer titles alone (president, director, secretary, owner...) are the classic nominee
+pattern: a worker or a straw person signed up on a filing. A person is ranked as a controller
+only on evidence of control (`control_evidence`), one of:
 
-Probable nominees are protected, not ranked (victim-centered rules, section 1): a person
-whose only footprint is one business, inside a network (unless the same name is tied to
-another business of that network: then it is the controller, split by resolution), and
-any worker named as an officer. `protection.py` reads `probable_nominees`; this module only writes it.
+- `manager_role`: named as manager on members' filings;
+- `registered_agent`: the registered agent of members' filings;
+- `holdings`: officer of a company that is an officer or manager of member businesses;
+- `network_address`: an address of theirs is members' filing mailing or registered-agent
+  address, and is neither a business premises nor the address on a therapist license (a
+  place where workers work or live says nothing about control).
+
+Each must span at least two of the network's businesses (MIN_EVIDENCE_BUSINESSES), from one
+address where the evidence has one: a nominee is often the registered agent of the one filing
+she signs, at her own home, and one entity that resolution made of two such people with a
+common name would otherwise carry the fact twice.
+
+Persistence across successors (tied to two members that succeeded one another at one
+premises) is recorded and raises the score, but does not qualify alone: a worker who stays at
+a premises through its reopening, signed up on both filings, persists exactly as an owner does.
+
+controller_score = 0.4 x control     (1 with two kinds of evidence or more, 0.5 with one)
+                 + 0.4 x reach       (share of the network's high-risk businesses the person
+                                      touches; of all its businesses when none is high risk)
+                 + 0.2 x persistence (1 when the person spans businesses that succeeded one
+                                      another at the same premises)
+
+Probable nominees (`probable_nominees`, read by protection.py) are protected, never ranked:
+- a person whose only footprint is one business, inside a network;
+- any worker named as an officer;
+- a person with officer titles in a network and no evidence of control.
+The first and last spare a person whose name (in any romanization) is tied, with evidence
+of control for the last, to another business of the same network: that is the controller
+whose records resolution left apart. They stay protected (undecided), but are not nominees,
+so the name rule in protection.py does not hide the controller. Anyone tied to a network
+who is not ranked is protected in `network_persons`.
 """
 
 from __future__ import annotations
@@ -22,29 +46,132 @@ from __future__ import annotations
 from harborlight.warehouse import Warehouse
 
 CONTROL_WEIGHT, REACH_WEIGHT, PERSISTENCE_WEIGHT = 0.4, 0.4, 0.2
+# Evidence kinds that qualify a person as a controller, and one that only adds to the score.
+QUALIFYING_EVIDENCE = ("manager_role", "registered_agent", "holdings", "network_address")
+PERSISTENCE = "persistence_across_successors"
 
 
 def person_ties_sql() -> str:
-    """Each person's ties to businesses as officer or agent, and through a managing company."""
+    """Each person's ties to businesses as officer or agent, and through a managing company,
+    with the role the record gives (an officer's title; `registered_agent` for an agent)."""
     return """
     CREATE OR REPLACE TABLE person_ties AS
-    SELECT node_id AS person_id, business_id, kind, record_type, source, record_id
-    FROM graph_edges WHERE node_kind = 'person' AND kind IN ('officer', 'registered_agent')
+    SELECT g.node_id AS person_id, g.business_id, g.kind,
+           CASE WHEN g.kind = 'registered_agent' THEN 'registered_agent' ELSE o.role END AS role,
+           g.record_type, g.source, g.record_id
+    FROM graph_edges g
+    LEFT JOIN officers o ON g.record_type = 'officers' AND o.source = g.source AND o.record_id = g.record_id
+    WHERE g.node_kind = 'person' AND g.kind IN ('officer', 'registered_agent')
     UNION ALL
-    SELECT p.node_id, c.business_id, 'officer_of_managing_company', p.record_type, p.source, p.record_id
+    SELECT p.node_id, c.business_id, 'officer_of_managing_company', o.role, p.record_type, p.source, p.record_id
     FROM graph_edges c
     JOIN graph_edges p ON p.business_id = c.node_id AND p.node_kind = 'person' AND p.kind = 'officer'
+    LEFT JOIN officers o ON o.source = p.source AND o.record_id = p.record_id
     WHERE c.node_kind = 'business' AND c.kind = 'officer'"""
 
 
-def probable_nominees_sql() -> str:
-    """A person whose only footprint is one business inside a network, and any worker named as an officer.
+def control_evidence_sql() -> str:
+    """Evidence that a person controls a network, one row per fact with its source record.
 
-    One exception to the first: when the same name (in any romanization) is tied to another
-    business of the same network, the two entities are one controller whose records
-    resolution left apart (a filing without the address that would join them), not a
-    nominee. Without it, the name rule in protection.py would hide the controller."""
+    Addresses compare as resolution normalized them (street and city). A network address is
+    the mailing or registered-agent address of a member's filing; it counts for a person only
+    when no business premises and no therapist license sits there, because premises and the
+    places workers live tie workers to a network as much as anyone."""
     return """
+    CREATE OR REPLACE TABLE control_evidence AS
+    WITH ties AS (
+      SELECT m.network_id, t.* FROM person_ties t JOIN network_members m USING (business_id)
+    ),
+    member_filings AS (
+      SELECT m.network_id, bm.business_id, f.*
+      FROM network_members m
+      JOIN (SELECT entity_id AS business_id, source, record_id FROM business_mentions WHERE record_type = 'filings') bm
+        ON bm.business_id = m.business_id
+      JOIN filings f ON f.source = bm.source AND f.record_id = bm.record_id
+    ),
+    network_addresses AS (
+      SELECT network_id, business_id, hl_street(mailing_address) AS street, upper(trim(mailing_city)) AS city,
+             source, record_id
+      FROM member_filings WHERE mailing_address IS NOT NULL
+      UNION
+      SELECT mf.network_id, mf.business_id, a.street, a.city, mf.source, mf.record_id
+      FROM member_filings mf
+      JOIN (SELECT source, record_id, street, city FROM agent_mentions
+            UNION ALL
+            SELECT source, record_id, street, city FROM person_mentions WHERE record_type = 'registered_agent') a
+        ON a.source = mf.source AND a.record_id = mf.record_id
+    ),
+    worker_places AS (
+      SELECT street, city FROM premises
+      UNION
+      SELECT street, city FROM person_mentions WHERE record_type = 'licenses' AND street IS NOT NULL
+    ),
+    person_addresses AS (
+      SELECT DISTINCT entity_id AS person_id, street, city FROM person_mentions
+      WHERE record_type IN ('officers', 'registered_agent') AND street IS NOT NULL
+    ),
+    candidates AS (SELECT DISTINCT network_id, person_id FROM ties)
+    SELECT network_id, person_id, 'manager_role' AS evidence, business_id, NULL AS address_key,
+           record_type, source, record_id
+    FROM ties WHERE kind = 'officer' AND role = 'manager'
+    UNION
+    -- The agent's address as this filing gives it: one agent serving several filings from one
+    -- address is one person; two people resolution joined by a common name give two addresses.
+    SELECT t.network_id, t.person_id, 'registered_agent', t.business_id,
+           pm.street || '|' || coalesce(pm.city, ''), t.record_type, t.source, t.record_id
+    FROM ties t
+    LEFT JOIN person_mentions pm ON pm.record_type = 'registered_agent' AND pm.source = t.source
+     AND pm.record_id = t.record_id AND pm.entity_id = t.person_id
+    WHERE t.kind = 'registered_agent'
+    UNION
+    SELECT network_id, person_id, 'holdings', business_id, NULL, record_type, source, record_id
+    FROM ties WHERE kind = 'officer_of_managing_company'
+    UNION
+    SELECT c.network_id, c.person_id, 'network_address', na.business_id, na.street || '|' || coalesce(na.city, ''),
+           'filings', na.source, na.record_id
+    FROM candidates c
+    JOIN person_addresses pa ON pa.person_id = c.person_id
+    JOIN network_addresses na ON na.network_id = c.network_id AND na.street = pa.street
+     AND na.city IS NOT DISTINCT FROM pa.city
+    WHERE NOT EXISTS (SELECT 1 FROM worker_places w WHERE w.street = pa.street AND w.city IS NOT DISTINCT FROM pa.city)
+    UNION
+    SELECT t1.network_id, t1.person_id, 'persistence_across_successors', t2.business_id, NULL,
+           t2.record_type, t2.source, t2.record_id
+    FROM ties t1 JOIN ties t2 ON t2.network_id = t1.network_id AND t2.person_id = t1.person_id
+    JOIN business_links l ON l.a = least(t1.business_id, t2.business_id) AND l.b = greatest(t1.business_id, t2.business_id)
+    WHERE list_contains(l.kinds, 'succeeded_at_same_premises')
+    ORDER BY ALL"""
+
+
+# Evidence must span this many of the network's businesses, from one address where it has one
+# (an agent's address, a network address). A nominee is often the registered agent of the one
+# filing she signs, at her own home; one person entity that resolution made of two people with a
+# common name would then carry one such fact for each, at two addresses.
+MIN_EVIDENCE_BUSINESSES = 2
+
+
+def qualified_evidence_sql() -> str:
+    """(network, person, evidence) facts that qualify: a qualifying kind over enough member businesses."""
+    kinds = ", ".join(f"'{k}'" for k in QUALIFYING_EVIDENCE)
+    return f"""
+    SELECT DISTINCT network_id, person_id, evidence FROM control_evidence WHERE evidence IN ({kinds})
+    GROUP BY network_id, person_id, evidence, address_key
+    HAVING count(DISTINCT business_id) >= {MIN_EVIDENCE_BUSINESSES}"""
+
+
+def qualified_sql() -> str:
+    return f"SELECT DISTINCT network_id, person_id FROM ({qualified_evidence_sql()})"
+
+
+def probable_nominees_sql() -> str:
+    """A person whose only footprint is one business inside a network, any worker named as an
+    officer, and a person with officer titles in a network but no evidence of control.
+
+    The exception (see the module docstring): a name tied to another business of the same
+    network (with evidence of control, for the titles rule) marks the controller's own record
+    that resolution left apart (a filing without the address that would join them). Without
+    it, the name rule in protection.py would hide the controller."""
+    return f"""
     CREATE OR REPLACE TABLE probable_nominees AS
     WITH footprint AS (
       SELECT person_id, count(DISTINCT business_id) AS businesses FROM person_ties GROUP BY person_id
@@ -55,24 +182,37 @@ def probable_nominees_sql() -> str:
     named AS (
       SELECT DISTINCT entity_id AS person_id, name_class_key FROM person_mentions WHERE name_class_key IS NOT NULL
     ),
-    split_controllers AS (
-      SELECT DISTINCT t.person_id
-      FROM person_ties t
-      JOIN network_members m ON m.business_id = t.business_id
+    ties AS (
+      SELECT m.network_id, t.person_id, t.business_id FROM person_ties t JOIN network_members m USING (business_id)
+    ),
+    qualified AS ({qualified_sql()}),
+    namesakes AS (
+      -- (network, person) pairs where another entity of the same name is tied to another member business
+      SELECT DISTINCT t.network_id, t.person_id, (q.person_id IS NOT NULL) AS with_evidence
+      FROM ties t
       JOIN named n ON n.person_id = t.person_id
       JOIN named other ON other.name_class_key = n.name_class_key AND other.person_id <> t.person_id
-      JOIN person_ties t2 ON t2.person_id = other.person_id AND t2.business_id <> t.business_id
-      JOIN network_members m2 ON m2.business_id = t2.business_id AND m2.network_id = m.network_id
+      JOIN ties t2 ON t2.person_id = other.person_id AND t2.network_id = t.network_id AND t2.business_id <> t.business_id
+      LEFT JOIN qualified q ON q.network_id = t.network_id AND q.person_id = other.person_id
     )
     SELECT DISTINCT t.person_id, 'only footprint is one business inside a network' AS reason
-    FROM person_ties t JOIN footprint f USING (person_id)
-    JOIN network_members m ON m.business_id = t.business_id
-    WHERE f.businesses = 1 AND t.person_id NOT IN (SELECT person_id FROM split_controllers)
+    FROM ties t JOIN footprint f USING (person_id)
+    WHERE f.businesses = 1
+      AND NOT EXISTS (SELECT 1 FROM namesakes s WHERE s.network_id = t.network_id AND s.person_id = t.person_id)
     UNION
-    SELECT t.person_id, 'a worker named as an officer' FROM person_ties t JOIN workers w USING (person_id)"""
+    SELECT t.person_id, 'a worker named as an officer' FROM person_ties t JOIN workers w USING (person_id)
+    UNION
+    SELECT DISTINCT t.person_id, 'officer titles without evidence of control'
+    FROM ties t
+    WHERE NOT EXISTS (SELECT 1 FROM qualified q WHERE q.network_id = t.network_id AND q.person_id = t.person_id)
+      AND NOT EXISTS (SELECT 1 FROM namesakes s WHERE s.network_id = t.network_id AND s.person_id = t.person_id
+                      AND s.with_evidence)
+    ORDER BY ALL"""
 
 
 def network_persons_sql(protected_sql: str, scored: bool) -> str:
+    """Every person tied to a network, protected unless ranked: a person is unprotected only with
+    qualifying evidence of control in that network and outside the protection rule."""
     high = "coalesce(s.risk_band = 'high', FALSE)" if scored else "FALSE"
     scores = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
@@ -96,28 +236,33 @@ def network_persons_sql(protected_sql: str, scored: bool) -> str:
       FROM ties t JOIN high_risk h ON h.network_id = t.network_id AND h.business_id = t.business_id
       GROUP BY t.network_id, t.person_id
     ),
-    persistence AS (
-      SELECT DISTINCT t1.network_id, t1.person_id
-      FROM ties t1 JOIN ties t2 ON t2.network_id = t1.network_id AND t2.person_id = t1.person_id
-      JOIN business_links l ON l.a = least(t1.business_id, t2.business_id) AND l.b = greatest(t1.business_id, t2.business_id)
-      WHERE list_contains(l.kinds, 'succeeded_at_same_premises')
+    qualifying AS ({qualified_evidence_sql()}),
+    evidence AS (
+      SELECT c.network_id, c.person_id,
+             count(DISTINCT q.evidence) AS qualifying,
+             bool_or(c.evidence = '{PERSISTENCE}') AS persistent
+      FROM control_evidence c
+      LEFT JOIN qualifying q ON q.network_id = c.network_id AND q.person_id = c.person_id AND q.evidence = c.evidence
+      GROUP BY c.network_id, c.person_id
     )
     SELECT r.network_id, r.person_id, r.roles, r.businesses,
-           round({CONTROL_WEIGHT}
+           round({CONTROL_WEIGHT} * least(1.0, coalesce(e.qualifying, 0) / 2.0)
              + {REACH_WEIGHT} * CASE WHEN tg.n_high > 0 THEN r.high_businesses / tg.n_high ELSE r.businesses / tg.n_all END
-             + {PERSISTENCE_WEIGHT} * (p.person_id IS NOT NULL)::INTEGER, 4) AS controller_score,
-           pr.entity_id IS NOT NULL AS protected
+             + {PERSISTENCE_WEIGHT} * coalesce(e.persistent, FALSE)::INTEGER, 4) AS controller_score,
+           pr.entity_id IS NOT NULL OR coalesce(e.qualifying, 0) = 0 AS protected
     FROM reach r JOIN targets tg USING (network_id)
-    LEFT JOIN persistence p ON p.network_id = r.network_id AND p.person_id = r.person_id
+    LEFT JOIN evidence e ON e.network_id = r.network_id AND e.person_id = r.person_id
     LEFT JOIN protected pr ON pr.entity_id = r.person_id
     ORDER BY r.network_id, protected, controller_score DESC, r.person_id"""
 
 
 def rank_controllers(warehouse: Warehouse) -> int:
-    """Write `probable_nominees` and `network_persons`; returns how many persons are ranked."""
+    """Write `person_ties`, `control_evidence`, `probable_nominees` and `network_persons`;
+    returns how many persons are ranked."""
     from harborlight.protection import protected_persons_sql
 
     warehouse.run(person_ties_sql())
+    warehouse.run(control_evidence_sql())
     warehouse.run(probable_nominees_sql())
     scored = warehouse.table_exists("business_scores")
     warehouse.run(network_persons_sql(protected_persons_sql(include_nominees=True), scored))
