@@ -105,6 +105,15 @@ def test_a_protected_name_is_caught_however_the_page_escapes_it(network_ready, f
     refuse_unsafe_output(fresh_warehouse, "page", [], ["<td>nothing of hers</td>"])
 
 
+def test_a_protected_name_inside_a_longer_name_is_not_taken_for_it(network_ready, fresh_warehouse):
+    worker = fresh_warehouse.rows("SELECT DISTINCT node_id FROM graph_edges WHERE kind = 'licensed_to_work_at'")[0][0]
+    fresh_warehouse.run("UPDATE person_mentions SET raw_name = 'HAN, YOON' WHERE entity_id = ?", [worker])
+    refuse_unsafe_output(fresh_warehouse, "page", [], ["<td>HAN, YOONHYE</td>", "KHAN, YOON"])
+    for rendered in ("<td>HAN, YOON</td>", "officer HAN, YOON (secretary)", "HAN, YOON"):
+        with pytest.raises(ProtectionViolation, match="identity"):
+            refuse_unsafe_output(fresh_warehouse, "page", [], [rendered])
+
+
 def test_a_report_before_resolution_says_what_to_run(write_rows, fresh_warehouse, tmp_path):
     from harborlight.errors import UsageError
 

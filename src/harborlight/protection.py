@@ -128,5 +128,22 @@ def refuse_unsafe_output(warehouse, what: str, targets: Iterable[str], rendered:
     for (value,) in warehouse.rows(protected_identities_sql(protected_for_cause_sql_for(warehouse))):
         # As recorded, and as HTML and JSON would escape it (O'Brien, Nguyễn).
         forms = {value, html.escape(value), json.dumps(value)[1:-1]}
-        if any(form in text for form in forms for text in texts):
+        if any(printed_as_whole_words(form, text) for form in forms for text in texts):
             raise ProtectionViolation(f"{what} refused: it would print a protected person's identity")
+
+
+def printed_as_whole_words(value: str, text: str) -> bool:
+    """Whether `value` stands in `text` with no letter or digit joined to either end.
+
+    A protected `HAN, YOON` is printed in `HAN, YOON (secretary)` but not inside a
+    controller's `HAN, YOONHYE`: the plain substring test refused reports for names that
+    are only the start of another."""
+    start = text.find(value)
+    while start != -1:
+        end = start + len(value)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = text.find(value, start + 1)
+    return False
