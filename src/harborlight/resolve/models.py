@@ -81,8 +81,24 @@ def premises_comparison() -> cl.CustomComparison:
     )
 
 
-def business_settings(term_frequencies: bool = True) -> SettingsCreator:
-    name = cl.CustomComparison(
+# How often one business's two names of the same kind (two trading names, or two legal
+# names) share nothing: no exact name, no word set within the other, no Jaro-Winkler >= 0.8.
+# Set, not trained: the only blocks that leave names free to vary are a shared phone or
+# premises, and those are exactly where successors, co-located businesses and a network's
+# locations share a phone or an address under different names. EM cannot tell those from
+# one business and would learn that a business's names often differ completely.
+DIFFERENT_NAMES_SAME_KIND_M = 0.002
+
+
+def business_name_comparison(term_frequencies: bool = True) -> cl.CustomComparison:
+    """Business names, legal and trading, compared so a clearly different name counts against a match.
+
+    A filing's legal name and a listing's trading name of one business often differ
+    (`LUCKY STAR SPA` trades as `GOLDEN JADE SPA`): that costs little. Two trading names, or
+    two legal names, that share nothing are strong evidence of two businesses, strong
+    enough to outweigh a shared address and phone.
+    """
+    return cl.CustomComparison(
         output_column_name="business_name",
         comparison_description="Business names (legal and trading)",
         comparison_levels=[
@@ -94,11 +110,56 @@ def business_settings(term_frequencies: bool = True) -> SettingsCreator:
                 label_for_charts="a legal or trading name in common", m_probability=0.1
             ),
             cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)"),
+            # `SERENE HANDS` and `SERENE HANDS MIAMI`; `SPA` and `GOLDEN LOTUS SPA`.
+            _level(
+                'array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_l") '
+                'OR array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_r")',
+                "every word of one name in the other",
+            ),
             cll.JaroWinklerLevel("name", 0.8).configure(label_for_charts="names similar (Jaro-Winkler >= 0.8)"),
-            cll.ElseLevel().configure(label_for_charts="different names"),
+            # One side has only a legal name, the other only a trading name: a filing and a listing.
+            _level(
+                'NOT (("legal_name_l" IS NOT NULL AND "legal_name_r" IS NOT NULL) '
+                'OR ("trade_name_l" IS NOT NULL AND "trade_name_r" IS NOT NULL))',
+                "different names, a legal name against a trading name",
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="different names of the same kind",
+                m_probability=DIFFERENT_NAMES_SAME_KIND_M, fix_m_probability=True,
+            ),
         ],
     )
-    phone = _same_or_not("phone", "phone", "Phone number (E.164)", "phone missing", "same phone", "different phones")
+
+
+def active_period_comparison() -> cl.CustomComparison:
+    """Whether the two records' active periods overlap.
+
+    A successor opens after its predecessor closed, so the records of one never overlap
+    the records of the other in time. Two listings of one business may also fail to
+    overlap (each was seen for a while), so expectation maximisation learns how much
+    "one ended before the other began" counts against a match.
+    """
+    return cl.CustomComparison(
+        output_column_name="active_period",
+        comparison_description="Active periods: filed to dissolved, issued to expired, first to last seen",
+        comparison_levels=[
+            _null("date_from", "dates missing"),
+            _level(
+                '"date_from_l" <= "date_to_r" AND "date_from_r" <= "date_to_l"',
+                "active periods overlap",
+            ),
+            cll.ElseLevel().configure(label_for_charts="one ended before the other began"),
+        ],
+    )
+
+
+def business_settings(term_frequencies: bool = True) -> SettingsCreator:
+    # A phone shared by several businesses (a hotel's or a plaza's switchboard, a network's
+    # advertised number) is frequent, and its term-frequency adjustment weakens it.
+    phone = _same_or_not(
+        "phone", "phone", "Phone number (E.164)", "phone missing", "same phone", "different phones",
+        tf=term_frequencies,
+    )
     filing = cl.CustomComparison(
         output_column_name="filing_reference",
         comparison_description="A trade name's owner filing, or the filing itself",
@@ -114,7 +175,10 @@ def business_settings(term_frequencies: bool = True) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, premises_comparison(), phone, filing],
+        comparisons=[
+            business_name_comparison(term_frequencies), premises_comparison(), phone, filing,
+            active_period_comparison(),
+        ],
         blocking_rules_to_generate_predictions=[
             block_on("name_bk", "city"),
             block_on("street_bk", "city"),
@@ -330,8 +394,10 @@ MODEL_SPECS = {
     "business": ModelSpec(
         "business", business_settings,
         (block_on("name_bk", "street_bk"), block_on("filing_ref_bk")), 0.6,
-        # Blocks that leave the premises columns free, so premises weights are learned.
-        (block_on("name_bk"), block_on("phone_bk")), True,
+        # Blocks that leave the premises columns free, so premises weights are learned, and
+        # a block on the premises, where a filing (no phone) meets its listings, so the
+        # weight of a legal name against a different trading name is learned.
+        (block_on("name_bk"), block_on("phone_bk"), block_on("street_bk", "city")), True,
         ("name", "street", "phone", "filing_ref"),
     ),
     "person": ModelSpec(
