@@ -144,6 +144,9 @@ def _place(row: dict) -> dict:
     }
 
 
+REGISTRATIONS = frozenset({"filings", "fictitious_names", "licenses"})
+
+
 def name_words(name: str | None) -> list[str] | None:
     """The distinct words of a normalized name, sorted: `SERENE HANDS MIAMI` holds `SERENE HANDS`."""
     return sorted(set(name.split())) if name else None
@@ -164,6 +167,9 @@ def _business(row: dict) -> dict | None:
         "phone": normalize_phone(row["phone"]),
         "date_from": row["date_from"],
         "date_to": row["date_to"] or (OPEN_ENDED if row["date_from"] else None),
+        # A registration's date_from is when the business was formed, licensed or named;
+        # a listing's is only when a site first saw it.
+        "registered": row["record_type"] in REGISTRATIONS if row["date_from"] else None,
         "filing_ref": (row["filing_ref"] or "").strip() or None,
         **_place(row),
     }
@@ -218,7 +224,7 @@ _COLUMNS = {
     "business": [
         ("name", pa.string()), ("names", pa.list_(pa.string())), ("name_words", pa.list_(pa.string())),
         ("legal_name", pa.string()), ("trade_name", pa.string()), ("phone", pa.string()),
-        ("date_from", pa.date32()), ("date_to", pa.date32()), ("filing_ref", pa.string()),
+        ("date_from", pa.date32()), ("date_to", pa.date32()), ("registered", pa.bool_()), ("filing_ref", pa.string()),
     ],
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),
