@@ -264,6 +264,10 @@ def test_fairness_audit_passes_on_the_synthetic_world(resolved_world, small_worl
     assert {g.group for g in result.groups} == {"east_asian", "other"}
     assert all(g.businesses > 100 for g in result.groups)
     assert result.passed
+    for g in result.groups:  # each rate and ratio carries its counts and a 95% interval around it
+        assert g.rest_businesses == sum(o.businesses for o in result.groups if o is not g)
+        assert g.rate_low <= g.rate <= g.rate_high
+        assert 0 < g.ratio_low <= g.ratio_high
 
 
 def test_labels_fit_and_calibrate_from_a_tiny_file(resolved_world, small_world, tmp_path):

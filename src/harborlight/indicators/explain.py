@@ -22,6 +22,8 @@ class RiskExplanation:
     intercept: float
     log_odds: float
     fired: list[FiredIndicator]
+    source_kinds: list[str] = field(default_factory=list)  # independent kinds of source that count
+    held_below_high: bool = False  # the score alone reached high, but on fewer than two kinds of source
 
 
 def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None:
@@ -29,11 +31,12 @@ def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None
     if not warehouse.table_exists("business_scores"):
         return None
     found = warehouse.rows(
-        "SELECT risk_score, risk_band, log_odds FROM business_scores WHERE entity_id = ?", [entity_id]
+        "SELECT risk_score, risk_band, log_odds, source_kinds, held_below_high FROM business_scores WHERE entity_id = ?",
+        [entity_id],
     )
     if not found:
         return None
-    risk_score, band, log_odds = found[0]
+    risk_score, band, log_odds, kinds, held = found[0]
     weights = dict(warehouse.rows("SELECT indicator_id, weight FROM score_model"))
     fired = []
     for indicator_id, strength in warehouse.rows(
@@ -46,7 +49,8 @@ def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None
         )
         fired.append(FiredIndicator(indicator_id, weights.get(indicator_id, 0.0) * strength, records))
     fired.sort(key=lambda f: (-f.contribution, f.indicator_id))
-    return RiskExplanation(entity_id, risk_score, band, weights.get("(intercept)", 0.0), log_odds, fired)
+    kinds = [k for k in (kinds or "").split(";") if k]
+    return RiskExplanation(entity_id, risk_score, band, weights.get("(intercept)", 0.0), log_odds, fired, kinds, held)
 
 
 def risk_text(risk: RiskExplanation, max_records: int = 5) -> list[str]:
@@ -60,4 +64,8 @@ def risk_text(risk: RiskExplanation, max_records: int = 5) -> list[str]:
             lines.append(f"      ... and {len(f.evidence) - max_records} more")
     if not risk.fired:
         lines.append("  no indicator fired")
+    kinds = ", ".join(k.replace("_", " ") for k in risk.source_kinds) or "none"
+    lines.append(f"  independent kinds of source that count: {kinds}")
+    if risk.held_below_high:
+        lines.append("  held below the high band: the evidence needs a second, independent kind of source")
     return lines

@@ -8,8 +8,13 @@ Default weights need no labels (`catalog.py` gives each one and why). `fit_from_
 learns weights from known outcomes instead: it treats businesses missing from the label
 file as unlabelled, not as negatives, and calibrates the probabilities.
 
+No single source can put a business in the high band: `corroboration.py` holds a
+business whose evidence comes from fewer than two independent kinds of source just
+below it.
+
 Tables written: `indicator_evidence` (every triggering record), `business_scores`
-(risk_score, risk_band, top_indicators, log-odds) and `score_model` (the weights used).
+(risk_score, risk_band, top_indicators, log-odds, whether the evidence is corroborated
+and by which kinds of source) and `score_model` (the weights used).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pyarrow as pa
 
 from harborlight.errors import ContractError, UsageError
 from harborlight.indicators.catalog import CO_LOCATED, CO_LOCATED_FROM_LOG_ODDS, Indicator, all_indicators, co_located_sql
+from harborlight.indicators.corroboration import HELD_BELOW_HIGH, Corroboration, corroboration
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -66,6 +72,7 @@ class ScoreReport:
     evidence_rows: int
     model: Model
     notes: list[str] = field(default_factory=list)
+    held_below_high: int = 0  # businesses whose score alone reached high, on one kind of source
 
 
 def default_model(indicators: tuple[Indicator, ...] | None = None) -> Model:
@@ -79,6 +86,7 @@ EVIDENCE_SCHEMA = pa.schema([
 SCORES_SCHEMA = pa.schema([
     ("entity_id", pa.string()), ("risk_score", pa.float64()), ("risk_band", pa.string()),
     ("top_indicators", pa.string()), ("log_odds", pa.float64()),
+    ("corroborated", pa.bool_()), ("source_kinds", pa.string()), ("held_below_high", pa.bool_()),
 ])
 MODEL_SCHEMA = pa.schema([("indicator_id", pa.string()), ("weight", pa.float64()), ("fitted", pa.bool_())])
 
@@ -224,17 +232,25 @@ def score(
         n_evidence += add_co_located_evidence(warehouse, features, model)
         if labels_path is not None:
             model, notes = fit_from_labels(features, read_labels(labels_path), [i.id for i in indicators])
+        sources = corroboration(warehouse, model.weights)
         rows = []
         counts = {"low": 0, "elevated": 0, "high": 0}
+        held = 0
         for entity_id, feats in features.items():
             parts = contributions(model, feats)
             logit = log_odds(model, parts)
             probability = model.probability(logit)
+            found = sources.get(entity_id, Corroboration({}))
+            is_held = probability >= bands.high and not found.corroborated
+            if is_held:
+                probability = bands.high - HELD_BELOW_HIGH
+                held += 1
             band = bands.band(probability)
             counts[band] += 1
             top = [i for i, c in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0])) if c > 0][:TOP_INDICATORS]
-            rows.append((entity_id, probability, band, ";".join(top), logit))
+            rows.append((entity_id, probability, band, ";".join(top), logit,
+                         found.corroborated, ";".join(found.counted), is_held))
         warehouse.write_arrow("business_scores", _table(rows, SCORES_SCHEMA))
         weights = [("(intercept)", model.intercept, model.fitted)] + [(i, w, model.fitted) for i, w in model.weights.items()]
         warehouse.write_arrow("score_model", _table(weights, MODEL_SCHEMA))
-    return ScoreReport(len(rows), counts, n_evidence, model, notes)
+    return ScoreReport(len(rows), counts, n_evidence, model, notes, held)
