@@ -12,6 +12,7 @@ from harborlight.resolve.engine import resolve_model
 from harborlight.resolve.explain import explain_entity, explanation_text
 from harborlight.resolve.mentions import build_mentions
 from harborlight.resolve.stage import premises_history_sql, resolve
+from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
 from harborlight.warehouse import Warehouse
 
@@ -333,6 +334,7 @@ def test_a_few_hundred_mentions_are_trained_on_not_run_on_starting_values(load_r
     assert not [note for note in report.notes if note.startswith("business:")]
     (recorded,) = fresh_warehouse.rows("SELECT parameters FROM resolution_runs")[0]
     assert "business: trained on the data" in recorded
+    assert "business: trained on the data" in warehouse_status(fresh_warehouse).resolution
     # Each ordinary business is one entity: its filing, license and both listings.
     for i in range(60):
         records = [("filings", f"B{i}"), ("licenses", f"B{i}"), ("listings", f"B{i}-a"), ("listings", f"B{i}-b")]
@@ -345,3 +347,4 @@ def test_too_few_mentions_run_on_shipped_values_and_say_so(load_resolved, fresh_
     assert any("too few to train on" in note for note in report.notes)
     (recorded,) = fresh_warehouse.rows("SELECT parameters FROM resolution_runs")[0]
     assert "business: shipped starting values" in recorded
+    assert "business: shipped starting values" in warehouse_status(fresh_warehouse).resolution
