@@ -162,6 +162,7 @@ def _business(row: dict) -> dict | None:
         "name": name,
         "names": names or None,
         "name_words": name_words(name),
+        "first_word": name.split()[0] if name else None,
         "legal_name": legal,
         "trade_name": trade,
         "phone": normalize_phone(row["phone"]),
@@ -223,6 +224,7 @@ def _agent(row: dict) -> dict | None:
 _COLUMNS = {
     "business": [
         ("name", pa.string()), ("names", pa.list_(pa.string())), ("name_words", pa.list_(pa.string())),
+        ("first_word", pa.string()),
         ("legal_name", pa.string()), ("trade_name", pa.string()), ("phone", pa.string()),
         ("date_from", pa.date32()), ("date_to", pa.date32()), ("registered", pa.bool_()), ("filing_ref", pa.string()),
     ],

@@ -100,6 +100,18 @@ def premises_comparison(one_place: bool = False) -> cl.CustomComparison:
 DIFFERENT_NAMES_SAME_KIND_M = 0.002
 
 
+# The pair has no kind of name in common: one side only a legal name, the other only a trading name.
+LEGAL_AGAINST_TRADING = (
+    'NOT (("legal_name_l" IS NOT NULL AND "legal_name_r" IS NOT NULL) '
+    'OR ("trade_name_l" IS NOT NULL AND "trade_name_r" IS NOT NULL))'
+)
+
+
+def _first_words_close() -> cll.Or:
+    """First words nearly the same: a typo (`SRENE`, `ZNE`), not another word."""
+    return cll.Or(cll.JaroWinklerLevel("first_word", 0.85), cll.DamerauLevenshteinLevel("first_word", 1))
+
+
 def business_name_comparison(term_frequencies: bool = True) -> cl.CustomComparison:
     """Business names, legal and trading, compared so a clearly different name counts against a match.
 
@@ -119,20 +131,22 @@ def business_name_comparison(term_frequencies: bool = True) -> cl.CustomComparis
             cll.ArrayIntersectLevel("names", 1).configure(
                 label_for_charts="a legal or trading name in common", m_probability=0.1
             ),
-            cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)"),
+            # A typo, not another name with the same generic ending: the first words must
+            # agree too, so `KOREAN DAY SPA` and `OCEAN DAY SPA` are not "nearly the same".
+            cll.And(cll.JaroWinklerLevel("name", 0.92), _first_words_close()).configure(
+                label_for_charts="names nearly the same (Jaro-Winkler >= 0.92, first words too)"
+            ),
             # `SERENE HANDS` and `SERENE HANDS MIAMI`; `SPA` and `GOLDEN LOTUS SPA`.
             _level(
                 'array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_l") '
                 'OR array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_r")',
                 "every word of one name in the other",
             ),
-            cll.JaroWinklerLevel("name", 0.8).configure(label_for_charts="names similar (Jaro-Winkler >= 0.8)"),
-            # One side has only a legal name, the other only a trading name: a filing and a listing.
-            _level(
-                'NOT (("legal_name_l" IS NOT NULL AND "legal_name_r" IS NOT NULL) '
-                'OR ("trade_name_l" IS NOT NULL AND "trade_name_r" IS NOT NULL))',
-                "different names, a legal name against a trading name",
+            cll.And(cll.JaroWinklerLevel("name", 0.8), _first_words_close()).configure(
+                label_for_charts="names similar (Jaro-Winkler >= 0.8, first words nearly the same)"
             ),
+            # One side has only a legal name, the other only a trading name: a filing and a listing.
+            _level(LEGAL_AGAINST_TRADING, "different names, a legal name against a trading name"),
             cll.ElseLevel().configure(
                 label_for_charts="different names of the same kind",
                 m_probability=DIFFERENT_NAMES_SAME_KIND_M, fix_m_probability=True,
