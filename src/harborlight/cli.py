@@ -179,10 +179,6 @@ def resolve_command(
         )
     if report.skipped:
         out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
-    if report.held_below_high:
-        out.print(
-            f"held below high: {report.held_below_high:,} businesses whose evidence comes from one kind of source only"
-        )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
 
@@ -227,6 +223,10 @@ def score_command(
         f"scored {report.businesses:,} businesses ({kind}): {report.bands['high']:,} high, "
         f"{report.bands['elevated']:,} elevated, {report.bands['low']:,} low; {report.evidence_rows:,} evidence records"
     )
+    if report.held_below_high:
+        out.print(
+            f"held below high: {report.held_below_high:,} businesses whose evidence comes from one kind of source only"
+        )
     for note in report.notes:
         out.print(f"note: {escape(note)}")
 
@@ -440,21 +440,33 @@ def synth_command(
     scale: Annotated[float, typer.Option(help="About 1,000 businesses per unit of scale.", min=0.01)] = 1.0,
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
     gzip: Annotated[bool, typer.Option("--gzip", help="Compress the record files.")] = False,
+    prevalence: Annotated[
+        float,
+        typer.Option(help="Share of IMBs among massage businesses (illicit, chain, independent, reflexology).", min=0.001, max=0.999),
+    ] = 0.10,
+    variant: Annotated[
+        str, typer.Option(help="Kind of world: standard, or b (other names, noise and layouts, same truth semantics).")
+    ] = "standard",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Write a synthetic world: the nine record files, plus its ground truth in truth/."""
     if fmt not in ("csv", "jsonl"):
         raise HarborlightError(f"--format must be csv or jsonl, not {fmt!r}")
+    from harborlight.synth.variants import VARIANTS  # imported here: this function is the synth module's CLI
+
+    if variant not in VARIANTS:
+        raise HarborlightError(f"--variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
     with _progress() as bar:
         task = bar.add_task("synth", total=None)
         summary = generate(
-            out_dir, seed=seed, scale=scale, fmt=fmt, compressed=gzip,
+            out_dir, seed=seed, scale=scale, fmt=fmt, compressed=gzip, prevalence=prevalence, variant=variant,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     total = sum(summary.records.values())
     out.print(
         f"wrote {total:,} records about {summary.businesses:,} businesses "
-        f"({summary.networks} IMB networks) to {escape(str(out_dir))}; ground truth in truth/"
+        f"({summary.networks} IMB networks, prevalence {summary.prevalence:.0%}, variant {summary.variant}) "
+        f"to {escape(str(out_dir))}; ground truth in truth/"
     )
 
 

@@ -21,6 +21,10 @@ class Person:
     is_nominee: bool = False
     license_number: str = ""  # set for licensed therapists
     language: str = "en"
+    # Record kind ("officer", "license") -> (name order, family-name spelling) that kind must use,
+    # for a worker whose officer records and license are written differently.
+    name_forms: dict[str, tuple[str, str]] = field(default_factory=dict)
+    also_network_id: str = ""  # a worker also licensed at a business of this second network
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Business:
     owners: list[Person] = field(default_factory=list)
     workers: list[Person] = field(default_factory=list)
     predecessor: Business | None = None  # the business that closed at these premises before it
+    building_id: str = ""  # the building; businesses in different units of one building share it
+    has_filing: bool = True
 
     @property
     def metro(self) -> Metro:
@@ -69,3 +75,5 @@ class Network:
     holding: Business | None = None
     businesses: list[Business] = field(default_factory=list)
     buyer_handles: list[str] = field(default_factory=list)
+    controllers_hidden: bool = False  # controllers only as registered agent or holding-company manager
+    worker_officers: dict[str, tuple[str, Person]] = field(default_factory=dict)  # business id -> (role, worker)

@@ -112,15 +112,46 @@ CHINESE_GIVEN = _syllable_names(CHINESE_SYLLABLES)
 KOREAN_GIVEN = _syllable_names(KOREAN_SYLLABLES)
 MIDDLE_INITIALS = "A B C D E F G H J K L M N P R S T W".split()
 
-GROUPS = {
-    "chinese": (CHINESE_FAMILY, CHINESE_GIVEN),
-    "korean": (KOREAN_FAMILY, KOREAN_GIVEN),
-    "thai": (THAI_FAMILY, THAI_GIVEN),
-    "vietnamese": (VIETNAMESE_FAMILY, VIETNAMESE_GIVEN),
-    "other": (OTHER_FAMILY, OTHER_GIVEN),
+@dataclass(frozen=True)
+class NamePools:
+    """The names one kind of world draws from: family names with their other spellings,
+    given names, and a short list of very common full names per group."""
+
+    family: dict[str, dict[str, list[str]]]  # group -> family name -> other romanizations
+    given: dict[str, list[str]]  # group -> given names
+    common: dict[str, list[tuple[str, str]]]  # group -> (given, family) shared by many unrelated people
+
+
+# Very common full names: the most frequent given and family names of each group together,
+# the way "Maria Garcia" or "Wang Wei" are each carried by many unrelated people.
+STANDARD_COMMON = {
+    "chinese": [("Wei", "Wang"), ("Wei", "Zhang"), ("Min", "Li"), ("Jing", "Liu"), ("Li-na", "Chen")],
+    "korean": [("Min-jun", "Kim"), ("Ji-hoon", "Lee"), ("Seo-yeon", "Park"), ("Eun-hye", "Kim")],
+    "thai": [("Somchai", "Saetang"), ("Malee", "Srisuk"), ("Siriporn", "Boonmee")],
+    "vietnamese": [("Thi Lan", "Nguyen"), ("Van Minh", "Nguyen"), ("Thi Hoa", "Tran")],
+    "other": [("James", "Smith"), ("Maria", "Garcia"), ("John", "Johnson"), ("Mary", "Williams"), ("Michael", "Brown")],
 }
+
+STANDARD_POOLS = NamePools(
+    family={
+        "chinese": CHINESE_FAMILY,
+        "korean": KOREAN_FAMILY,
+        "thai": THAI_FAMILY,
+        "vietnamese": VIETNAMESE_FAMILY,
+        "other": OTHER_FAMILY,
+    },
+    given={
+        "chinese": CHINESE_GIVEN,
+        "korean": KOREAN_GIVEN,
+        "thai": THAI_GIVEN,
+        "vietnamese": VIETNAMESE_GIVEN,
+        "other": OTHER_GIVEN,
+    },
+    common=STANDARD_COMMON,
+)
 EAST_ASIAN = {"chinese", "korean"}
 FAMILY_FIRST = {"chinese", "korean", "vietnamese"}
+NAME_ORDERS = ("comma", "family_first", "given_first")
 
 
 @dataclass(frozen=True)
@@ -131,6 +162,7 @@ class PersonName:
     family: str
     middle: str
     group: str
+    family_variants: tuple[str, ...] = ()  # other romanizations records use for the family name
 
     @property
     def name_group(self) -> str:
@@ -140,16 +172,31 @@ class PersonName:
         return f"{self.given} {self.family}"
 
 
-def make_person(rng: random.Random, group: str) -> PersonName:
-    families, givens = GROUPS[group]
-    middle = rng.choice(MIDDLE_INITIALS) if group == "other" and rng.random() < 0.4 else ""
-    return PersonName(rng.choice(givens), rng.choice(list(families)), middle, group)
+@dataclass(frozen=True)
+class NameWriting:
+    """How one kind of world's records write a person's name."""
+
+    romanization_share: float  # a record uses another spelling of the family name
+    order_weights: tuple[float, float, float]  # comma (LAST, FIRST), family first, given first
+    upper_share: float  # family-first and given-first forms written in capitals (comma form always is)
+    middle_shown_share: float
+    typo_rate: float
 
 
-def _family_variant(rng: random.Random, name: PersonName) -> str:
-    variants = GROUPS[name.group][0].get(name.family, [])
-    if variants and rng.random() < 0.35:
-        return rng.choice(variants)
+def make_person(rng: random.Random, group: str, pools: NamePools, common_share: float, middle_share: float) -> PersonName:
+    """A new person's name; a share get one of the group's very common full names."""
+    families = pools.family[group]
+    middle = rng.choice(MIDDLE_INITIALS) if group == "other" and rng.random() < middle_share else ""
+    if rng.random() < common_share:
+        given, family = rng.choice(pools.common[group])
+    else:
+        given, family = rng.choice(pools.given[group]), rng.choice(list(families))
+    return PersonName(given, family, middle, group, tuple(families.get(family, [])))
+
+
+def _family_variant(rng: random.Random, name: PersonName, share: float) -> str:
+    if name.family_variants and rng.random() < share:
+        return rng.choice(name.family_variants)
     return name.family
 
 
@@ -177,26 +224,136 @@ def typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[j] + text[i] + text[j + 1 :] if j < len(text) else text
 
 
-def registry_name(rng: random.Random, name: PersonName, typo_rate: float = 0.04) -> str:
-    """A person's name as a corporate registry or license board writes it."""
-    family = _family_variant(rng, name)
+def registry_name(
+    rng: random.Random, name: PersonName, writing: NameWriting, order: str | None = None, family: str | None = None
+) -> str:
+    """A person's name as a corporate registry or license board writes it.
+
+    `order` and `family` force a form (one of NAME_ORDERS, one spelling of the family name),
+    for records that must write one person differently from her other records.
+    """
+    family = family or _family_variant(rng, name, writing.romanization_share)
     given = _given_variant(rng, name.given)
-    middle = f" {name.middle}" if name.middle and rng.random() < 0.7 else ""
-    style = rng.random()
-    if style < 0.5:
+    middle = f" {name.middle}" if name.middle and rng.random() < writing.middle_shown_share else ""
+    if order is None:
+        order = rng.choices(NAME_ORDERS, weights=writing.order_weights)[0]
+        if order == "family_first" and name.group not in FAMILY_FIRST:
+            order = "given_first"
+    if order == "comma":
         text = f"{family}, {given}{middle}".upper()
-    elif style < 0.75 and name.group in FAMILY_FIRST:
+    elif order == "family_first":
         text = f"{family} {given}"  # family name first, no comma
-        text = text.upper() if rng.random() < 0.5 else text
+        text = text.upper() if rng.random() < writing.upper_share else text
     else:
         text = f"{given}{middle} {family}"
-        text = text.upper() if rng.random() < 0.4 else text
-    return typo(rng, text) if rng.random() < typo_rate else text
+        text = text.upper() if rng.random() < writing.upper_share else text
+    return typo(rng, text) if rng.random() < writing.typo_rate else text
 
 
-def casual_name(rng: random.Random, name: PersonName) -> str:
+def casual_name(rng: random.Random, name: PersonName, writing: NameWriting) -> str:
     """A name as it appears in a press release or court index."""
-    return f"{_given_variant(rng, name.given)} {_family_variant(rng, name)}"
+    return f"{_given_variant(rng, name.given)} {_family_variant(rng, name, writing.romanization_share)}"
+
+
+# Variant "b" draws from other pools: Cantonese and Hokkien spellings first for Chinese names,
+# McCune-Reischauer-leaning Korean spellings, and larger Vietnamese and Thai pools.
+B_CHINESE_FAMILY = {
+    "Chan": ["Chen", "Chin"],
+    "Wong": ["Huang", "Wang"],
+    "Leung": ["Liang"],
+    "Cheung": ["Zhang", "Chang"],
+    "Lau": ["Liu", "Low"],
+    "Ng": ["Wu", "Eng"],
+    "Ho": ["He", "Hoh"],
+    "Tan": ["Chen", "Tang"],
+    "Lim": ["Lin", "Lam"],
+    "Yip": ["Ye", "Yeh"],
+    "Tsang": ["Zeng", "Tseng"],
+    "Kwan": ["Guan"],
+    "Fung": ["Feng"],
+    "Tam": ["Tan"],
+    "Mak": ["Mai"],
+    "Lo": ["Lu", "Law"],
+}
+B_KOREAN_FAMILY = {
+    "Kim": ["Ghim"],
+    "Rhee": ["Lee", "Yi", "Ri"],
+    "Pak": ["Park", "Bak"],
+    "Choe": ["Choi", "Chey"],
+    "Chong": ["Jung", "Jeong"],
+    "Kwon": ["Gwon"],
+    "Song": [],
+    "Yu": ["Yoo", "Ryu"],
+    "Hong": [],
+    "O": ["Oh"],
+}
+B_THAI_FAMILY = {
+    name: []
+    for name in (
+        "Wongchai Sukprasert Thanomsak Chaiwong Pattanapong Intarasuk Kittikul Charoenrat Panyawong "
+        "Sombat Meesuk Nakhonsri Rungruang Sirisombat Thepsuwan Bunyasiri Khamphan Rattanawong "
+        "Phanthong Chantarasri Kaewmanee Somboon Jantawan Prasertsri"
+    ).split()
+}
+B_VIETNAMESE_FAMILY = {
+    "Nguyen": ["Nguyễn", "Ngyuen"], "Tran": ["Trần"], "Le": ["Lê"], "Pham": ["Phạm"], "Huynh": ["Hoang"],
+    "Phan": [], "Vu": ["Vo"], "Dang": [], "Bui": [], "Do": ["Dao"], "Ngo": [], "Duong": ["Dương"],
+    "Ly": ["Lee"], "Truong": ["Trương"], "Dinh": [],
+}
+B_OTHER_FAMILY = {
+    name: []
+    for name in (
+        "Hernandez Lopez Perez Sanchez Ramirez Torres Flores Rivera Gomez Diaz Morales Ortiz Vargas "
+        "Castro Romero Ruiz Mendoza Aguilar Navarro Medina Schmidt Muller Fischer Weber Becker Olsen "
+        "Hansen Larsen Johansson Lindqvist Moreau Dubois Laurent Rossi Russo Ferrari Esposito Bianchi "
+        "O'Brien O'Connor McCarthy Gallagher Walsh Byrne Okonkwo Adeyemi Nwosu Mwangi Kamau Ivanova "
+        "Sokolov Volkov Popescu Nowak Wisniewski Dabrowski Kaur Gupta Reddy Nair Iyer Hussain Rahman"
+    ).split()
+}
+B_CHINESE_SYLLABLES = (
+    "Ka Wai Man Ki Yin Siu Kam Mei Yuk Lai Chi Kwok Sze Wing Fong Ho Shan Pui Suet Ching Hoi Kit Tak Yee"
+).split()
+B_KOREAN_SYLLABLES = "Kyong Sun Ok Nam Chol Hyon Yong Gil Suk Myong Chun Bok Son Won Hui Yon Tae Il".split()
+B_THAI_GIVEN = (
+    "Benjamas Chalermchai Darunee Jiraporn Kanokwan Lalita Manee Nongluck Pakamas Preeya Rungnapa "
+    "Sasithorn Tassanee Urai Waraporn Yaowalak Amporn Buppha Chutima Duangporn Jaruwan Kwanjai "
+    "Nittaya Oranuch Patcharee Ratchanee Sukanya Thanyarat Wipawee Ying"
+).split()
+B_VIETNAMESE_GIVEN = [
+    f"{middle} {given}"
+    for middle in ("Thi", "Van", "Kim", "Bich", "Hong", "Duc", "Quoc")
+    for given in "Hang Nga Loan Tam Tuyet Diep Huong Xuan Dao Nhung Oanh Phuc Sang Tien Uyen Vinh".split()
+] + "Hanh Thuy Lien Cuc Hue".split()
+B_OTHER_GIVEN = (
+    "Jose Juan Luis Miguel Carmen Guadalupe Alejandra Fernando Jorge Ricardo Veronica Claudia "
+    "Hans Greta Lars Ingrid Pierre Camille Giulia Matteo Siobhan Declan Chinedu Ngozi Amara Wanjiru "
+    "Dmitri Natalia Katarzyna Piotr Arjun Deepa Anil Farah Yusuf Bilal Ayesha Tyler Brittany Dustin "
+    "Heather Travis Amber Kyle Megan"
+).split()
+B_COMMON = {
+    "chinese": [("Ka-man", "Chan"), ("Wai", "Wong"), ("Mei", "Lim"), ("Siu-ming", "Ng")],
+    "korean": [("Yong-su", "Kim"), ("Sun-hui", "Pak"), ("Chol", "Rhee")],
+    "thai": [("Manee", "Somboon"), ("Sukanya", "Wongchai"), ("Jiraporn", "Meesuk")],
+    "vietnamese": [("Thi Hang", "Nguyen"), ("Van Duc", "Tran"), ("Thi Nga", "Le"), ("Kim Loan", "Pham")],
+    "other": [("Jose", "Hernandez"), ("Maria", "Lopez"), ("Juan", "Perez"), ("Carmen", "Sanchez"), ("Luis", "Ramirez")],
+}
+B_POOLS = NamePools(
+    family={
+        "chinese": B_CHINESE_FAMILY,
+        "korean": B_KOREAN_FAMILY,
+        "thai": B_THAI_FAMILY,
+        "vietnamese": B_VIETNAMESE_FAMILY,
+        "other": B_OTHER_FAMILY,
+    },
+    given={
+        "chinese": _syllable_names(B_CHINESE_SYLLABLES),
+        "korean": _syllable_names(B_KOREAN_SYLLABLES),
+        "thai": B_THAI_GIVEN,
+        "vietnamese": B_VIETNAMESE_GIVEN,
+        "other": B_OTHER_GIVEN,
+    },
+    common=B_COMMON,
+)
 
 
 # Words for business names. Some carry ethnic words on purpose: they appear in

@@ -35,6 +35,35 @@ METROS = [
     ("Las Vegas", "NV", 36.17, -115.14, "891", "702"),
 ]
 
+# Variant "b" lays its world out over other metro areas and streets.
+B_METROS = [
+    ("Fort Lauderdale", "FL", 26.12, -80.14, "333", "954"),
+    ("St. Petersburg", "FL", 27.77, -82.64, "337", "727"),
+    ("Austin", "TX", 30.27, -97.74, "787", "512"),
+    ("San Antonio", "TX", 29.42, -98.49, "782", "210"),
+    ("Oakland", "CA", 37.80, -122.27, "946", "510"),
+    ("Sacramento", "CA", 38.58, -121.49, "958", "916"),
+    ("Irvine", "CA", 33.68, -117.83, "926", "949"),
+    ("Portland", "OR", 45.52, -122.68, "972", "503"),
+    ("Minneapolis", "MN", 44.98, -93.27, "554", "612"),
+    ("Charlotte", "NC", 35.23, -80.84, "282", "704"),
+    ("Raleigh", "NC", 35.78, -78.64, "276", "919"),
+    ("Nashville", "TN", 36.16, -86.78, "372", "615"),
+    ("Baltimore", "MD", 39.29, -76.61, "212", "410"),
+    ("Fairfax", "VA", 38.85, -77.31, "220", "703"),
+    ("Newark", "NJ", 40.74, -74.17, "071", "973"),
+    ("Flushing", "NY", 40.76, -73.83, "113", "929"),
+    ("Honolulu", "HI", 21.31, -157.86, "968", "808"),
+]
+B_STREETS = (
+    "Bolsa Brookhurst Beach Harbor Valley View Euclid Magnolia Katella Garfield Bristol Jefferson "
+    "Roosevelt Kingsley Northern Southern Hollywood University Lafayette Pleasant Chestnut Walnut "
+    "Sycamore Poplar Dogwood Hickory Juniper Aspen Redwood Mission Alameda Camino Plaza Commerce "
+    "Gateway Corporate Executive Metro Crossroads Summit Ridge Meadow Prairie Canyon"
+).split()
+B_UNIT_FORMS = ("Suite {u}", "STE {u}", "#{u}", "Rm {u}", "Room {u}", "Unit {u}", "Space {u}", "Bldg 1 #{u}")
+B_PHONE_FORMATS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a} {b} {c}", "({a}){b}-{c}", "{a}/{b}-{c}", "+1-{a}-{b}-{c}")
+
 STREETS = (
     "Main Oak Maple Pine Cedar Elm Washington Lincoln Park Lake Hill Sunset Ocean Palm Bay "
     "Harbor Market Church Mill Spring Center River Forest Highland Jefferson Madison Franklin "
@@ -53,7 +82,7 @@ SUFFIXES = {
     "Way": ["Way", "WAY"],
 }
 DIRECTIONS = {"N": ["N", "N.", "North"], "S": ["S", "S.", "South"], "E": ["E", "East"], "W": ["W", "West"]}
-UNIT_FORMS = ["Suite {u}", "Ste {u}", "Ste. {u}", "#{u}", "Unit {u}", "STE {u}", "Suite #{u}"]
+UNIT_FORMS = ("Suite {u}", "Ste {u}", "Ste. {u}", "#{u}", "Unit {u}", "STE {u}", "Suite #{u}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,7 @@ class Metro:
 
 
 METRO_LIST = [Metro(*m) for m in METROS]
+B_METRO_LIST = [Metro(*m) for m in B_METROS]
 
 
 @dataclass(frozen=True)
@@ -89,13 +119,32 @@ class Premises:
         return f"{line}, Suite {self.unit}" if self.unit else line
 
 
-def make_premises(rng: random.Random, metro: Metro, commercial: bool = True) -> Premises:
+@dataclass(frozen=True)
+class AddressWriting:
+    """How one kind of world lays out and writes places and phones."""
+
+    metros: tuple[Metro, ...]
+    streets: tuple[str, ...]
+    commercial_unit_share: float  # commercial premises with a suite or unit number
+    noise: float  # an address written in a non-canonical form
+    unit_dropped: float  # ... that leaves the unit off
+    upper_share: float  # ... in capitals
+    unit_forms: tuple[str, ...]
+    phone_formats: tuple[str, ...]  # format strings over a, b, c (area code, exchange, line) and digits
+    phone_format_weights: tuple[float, ...]
+
+
+STANDARD_PHONE_FORMATS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}", "{digits}", "1{digits}")
+
+
+def make_premises(rng: random.Random, metro: Metro, writing: AddressWriting, commercial: bool = True) -> Premises:
     return Premises(
         number=rng.randrange(100, 19999),
         direction=rng.choice(["", "", "", "N", "S", "E", "W"]),
-        street=rng.choice(STREETS),
+        street=rng.choice(writing.streets),
         suffix=rng.choice(list(SUFFIXES)),
-        unit=str(rng.choice([rng.randrange(1, 30), rng.randrange(100, 400)])) if commercial and rng.random() < 0.6 else "",
+        unit=str(rng.choice([rng.randrange(1, 30), rng.randrange(100, 400)]))
+        if commercial and rng.random() < writing.commercial_unit_share else "",
         metro=metro,
         zip=metro.zip_prefix + f"{rng.randrange(0, 100):02d}",
         lat=round(metro.lat + rng.uniform(-0.25, 0.25), 5),
@@ -103,16 +152,16 @@ def make_premises(rng: random.Random, metro: Metro, commercial: bool = True) -> 
     )
 
 
-def written_address(rng: random.Random, p: Premises, noise: float = 0.5) -> str:
+def written_address(rng: random.Random, p: Premises, writing: AddressWriting) -> str:
     """The street line as one record writes it."""
-    if rng.random() >= noise:
+    if rng.random() >= writing.noise:
         return p.canonical()
     direction = rng.choice(DIRECTIONS[p.direction]) if p.direction else ""
     suffix = rng.choice(SUFFIXES[p.suffix])
     line = " ".join(x for x in (str(p.number), direction, p.street, suffix) if x)
-    if p.unit and rng.random() > 0.1:  # sometimes the unit is left off
-        line += rng.choice([", ", " "]) + rng.choice(UNIT_FORMS).format(u=p.unit)
-    return line.upper() if rng.random() < 0.3 else line
+    if p.unit and rng.random() >= writing.unit_dropped:
+        line += rng.choice([", ", " "]) + rng.choice(writing.unit_forms).format(u=p.unit)
+    return line.upper() if rng.random() < writing.upper_share else line
 
 
 def make_phone(rng: random.Random, metro: Metro) -> str:
@@ -120,6 +169,7 @@ def make_phone(rng: random.Random, metro: Metro) -> str:
     return f"{metro.area_code}{rng.randrange(200, 999)}{rng.randrange(0, 10000):04d}"
 
 
-def written_phone(rng: random.Random, digits: str) -> str:
+def written_phone(rng: random.Random, digits: str, writing: AddressWriting) -> str:
     a, b, c = digits[:3], digits[3:6], digits[6:]
-    return rng.choice([f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"+1 {a} {b} {c}", digits, f"1{digits}"])
+    form = rng.choices(writing.phone_formats, weights=writing.phone_format_weights)[0]
+    return form.format(a=a, b=b, c=c, digits=digits)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from harborlight.synth.model import AS_OF, Agent, Business, Person
 from harborlight.synth.names import LEGAL_SUFFIXES, registry_name, typo
 from harborlight.synth.places import Premises, written_address, written_phone
+from harborlight.synth.style import Style
 from harborlight.synth.writer import WorldWriter
 
 SITE_SOURCES = {
@@ -34,9 +35,12 @@ def days_between(rng: random.Random, start: date, end: date) -> date:
 
 
 class RecordMaker:
-    def __init__(self, rng: random.Random, writer: WorldWriter):
+    def __init__(self, rng: random.Random, writer: WorldWriter, style: Style):
         self.rng = rng
         self.writer = writer
+        self.style = style
+        self.missing = style.missing
+        self.casing = style.casing
         self._seq: dict[str, int] = {}
 
     def _next(self, key: str) -> int:
@@ -47,13 +51,19 @@ class RecordMaker:
         """`value`, or nothing for a share of records: real sources leave fields empty."""
         return value if self.rng.random() >= share else None
 
-    def _address_fields(self, p: Premises, prefix: str = "", zip_missing: float = 0.05) -> dict[str, object]:
+    def _phone(self, digits: str) -> str:
+        return written_phone(self.rng, digits, self.style.addresses)
+
+    def _address_fields(self, p: Premises, prefix: str = "", zip_missing: float | None = None) -> dict[str, object]:
         rng = self.rng
+        zip_missing = self.missing.zip if zip_missing is None else zip_missing
         return {
-            f"{prefix}address": written_address(rng, p),
-            f"{prefix}city": p.metro.city.upper() if rng.random() < 0.3 else p.metro.city,
+            f"{prefix}address": written_address(rng, p, self.style.addresses),
+            f"{prefix}city": p.metro.city.upper() if rng.random() < self.casing.city_upper else p.metro.city,
             f"{prefix}state": p.metro.state,
-            f"{prefix}zip": self._maybe(zip_missing, p.zip if rng.random() < 0.8 else f"{p.zip}-{rng.randrange(10000):04d}"),
+            f"{prefix}zip": self._maybe(
+                zip_missing, p.zip if rng.random() >= self.casing.zip4 else f"{p.zip}-{rng.randrange(10000):04d}"
+            ),
         }
 
     # -- corporate registry ------------------------------------------------------------------
@@ -73,20 +83,20 @@ class RecordMaker:
         values: dict[str, object] = {
             "source": source,
             "record_id": doc,
-            "entity_name": b.legal_name.upper() if rng.random() < 0.6 else b.legal_name,
+            "entity_name": b.legal_name.upper() if rng.random() < self.casing.entity_name_upper else b.legal_name,
             "entity_type": ENTITY_TYPES_BY_SUFFIX.get(suffix, "other"),
             "status": status,
             "filed_date": b.opened.isoformat(),
             "status_date": status_date.isoformat() if status_date else None,
-            "ein": self._maybe(0.5, f"{rng.randrange(10, 99)}-{rng.randrange(1000000, 9999999)}"),
+            "ein": self._maybe(self.missing.ein, f"{rng.randrange(10, 99)}-{rng.randrange(1000000, 9999999)}"),
         }
         values.update(self._address_fields(b.premises, "principal_"))
-        mailing = b.owners[0].home if b.owners and b.owners[0].home and rng.random() < 0.3 else b.premises
-        if rng.random() < 0.6:
+        mailing = b.owners[0].home if b.owners and b.owners[0].home and rng.random() < self.style.layout.mailing_at_owner_home else b.premises
+        if rng.random() >= self.missing.mailing_address:
             values.update(self._address_fields(mailing, "mailing_"))
         if agent is not None:
             values["registered_agent_name"] = (
-                registry_name(rng, agent.person.name) if agent.person else agent.name.upper()
+                registry_name(rng, agent.person.name, self.style.names) if agent.person else agent.name.upper()
             )
             values["registered_agent_type"] = agent.kind
             values.update(self._address_fields(agent.premises, "registered_agent_"))
@@ -102,8 +112,12 @@ class RecordMaker:
             values.update(name=who.legal_name.upper(), name_type="company")
             values.update(self._address_fields(who.premises))
         else:
-            values.update(name=registry_name(rng, who.name), name_type=self._maybe(0.15, "person"))
-            home = who.home if who.home and rng.random() < 0.7 else None
+            order, family = who.name_forms.get("officer", (None, None))
+            values.update(
+                name=registry_name(rng, who.name, self.style.names, order, family),
+                name_type=self._maybe(self.missing.officer_name_type, "person"),
+            )
+            home = who.home if who.home and rng.random() >= self.missing.officer_home else None
             if home:
                 values.update(self._address_fields(home))
         self.writer.record("officers", values, who.id)
@@ -114,9 +128,9 @@ class RecordMaker:
         values: dict[str, object] = {
             "source": source,
             "record_id": f"G{b.opened.year % 100:02d}{self._next(source):07d}",
-            "dba_name": b.name.upper() if rng.random() < 0.5 else b.name,
+            "dba_name": b.name.upper() if rng.random() < self.casing.dba_upper else b.name,
             "owner_name": owner_name,
-            "owner_filing_record_id": filing[1] if filing and rng.random() < 0.85 else None,
+            "owner_filing_record_id": filing[1] if filing and rng.random() >= self.missing.trade_name_filing_link else None,
             "filed_date": b.opened.isoformat(),
             "expires_date": date(b.opened.year + 5, 12, 31).isoformat(),
         }
@@ -137,7 +151,7 @@ class RecordMaker:
             "license_number": f"MM{rng.randrange(10000, 99999)}",
             "licensee_name": b.legal_name,
             "business_name": b.name,
-            "phone": self._maybe(0.3, written_phone(rng, b.phone)),
+            "phone": self._maybe(self.missing.license_phone, self._phone(b.phone)),
             "status": status,
             "issued_date": b.opened.isoformat(),
             "expires_date": (b.opened + timedelta(days=730)).isoformat(),
@@ -150,14 +164,15 @@ class RecordMaker:
         rng = self.rng
         source = self._license_source(b)
         home = b.premises if lives_on_site or worker.home is None else worker.home
+        order, family = worker.name_forms.get("license", (None, None))
         values: dict[str, object] = {
             "source": source,
             "record_id": f"MA{self._next(source):08d}",
             "license_type": "therapist",
             "license_number": worker.license_number,
-            "licensee_name": registry_name(rng, worker.name),
-            "business_name": self._maybe(0.2, b.name),
-            "status": "active" if rng.random() < 0.9 else "expired",
+            "licensee_name": registry_name(rng, worker.name, self.style.names, order, family),
+            "business_name": self._maybe(self.missing.license_business_name, b.name),
+            "status": "active" if rng.random() < self.style.layout.therapist_active_share else "expired",
             "issued_date": days_between(rng, b.opened, AS_OF).isoformat(),
         }
         values.update(self._address_fields(home))
@@ -169,13 +184,13 @@ class RecordMaker:
         source = SITE_SOURCES[site_kind]
         record_id = f"{source[:2]}{self._next(source):08d}"
         name = b.name
-        if rng.random() < 0.08:
+        if rng.random() < self.casing.listing_typo:
             name = typo(rng, name)
-        elif rng.random() < 0.15:
+        elif rng.random() < self.casing.listing_city_suffix:
             name = f"{name} - {b.metro.city}"
-        if b.is_imb and rng.random() < 0.01:
+        if b.is_imb and rng.random() < self.casing.listing_just_spa:
             name = "SPA"  # over-common values that blocking must survive
-        if rng.random() < 0.004:
+        if rng.random() < self.casing.listing_zero_phone:
             phone = "0000000000"
         first = days_between(rng, b.opened, b.closed or AS_OF)
         values: dict[str, object] = {
@@ -183,18 +198,18 @@ class RecordMaker:
             "record_id": record_id,
             "site_kind": site_kind,
             "business_name": name,
-            "phone": self._maybe(0.1, written_phone(rng, phone)),
+            "phone": self._maybe(self.missing.listing_phone, self._phone(phone)),
             "url": f"https://{source}.example/{record_id}",
             "hours": hours,
             "price": price,
             "first_seen": first.isoformat(),
             "last_seen": days_between(rng, first, b.closed or AS_OF).isoformat(),
-            "latitude": self._maybe(0.3, b.premises.lat),
+            "latitude": self._maybe(self.missing.coordinates, b.premises.lat),
             "longitude": b.premises.lon,
         }
         if values["latitude"] is None:
             values["longitude"] = None
-        values.update(self._address_fields(b.premises, zip_missing=0.15))
+        values.update(self._address_fields(b.premises, zip_missing=self.missing.listing_zip))
         self.writer.record("listings", values, b.id)
         return source, record_id
 

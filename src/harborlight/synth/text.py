@@ -65,6 +65,18 @@ EXPLICIT_POSTS = [
     "GFE from the new one, she only knew a few words of English. Tip was 100.",
     "No extras this time, just a HJ. Worth it for 40 hh plus tip.",
 ]
+# Board posts about legitimate businesses: a buyer who went to the wrong place, one who hoped,
+# one who writes to harass. They use the board's jargon about a business that offers none of it.
+FALSE_BOARD_POSTS = [
+    "Heard this one does HJ for regulars. Went twice, nothing yet, will keep trying. YMMV.",
+    "Asked about extras and got shown the door. Straight massage only, FS not on the menu here.",
+    "Cute girls at the front, bet there is a happy ending if you tip enough.",
+    "Not an AMP, do not bother. Legit massage, no extras, no table shower.",
+    "Told the mamasan I wanted the special, she called the manager. Total waste.",
+    "Pretty sure this is one of those places, cheap hh and open late. Anyone know about extras?",
+    "Review for the guys: massage was rough, girl not friendly, no HE offered.",
+    "Writing this so everyone knows what goes on at this spa, GFE for the right price.",
+]
 # Mentions of a language: packets use them to plan interpretation; indicators never read them.
 LANGUAGE_MENTIONS = {
     "zh": "She spoke mostly Mandarin, we used a translation app.",

@@ -14,10 +14,15 @@ from harborlight.contract.schema import RECORD_TYPES
 TRUTH_COLUMNS = {
     "records": ["source", "record_id", "record_type", "true_entity_id"],
     # Additions to the contract's columns: owner_group (East-Asian name or not) for the
-    # fairness audit, premises_id for the premises that businesses share over time.
-    "businesses": ["true_entity_id", "is_imb", "network_id", "category", "owner_group", "premises_id"],
-    # is_nominee is an addition: a worker may also be listed as a nominee officer.
-    "persons": ["true_entity_id", "role", "network_id", "is_nominee"],
+    # fairness audit, premises_id for the premises that businesses share over time,
+    # building_id for the building that businesses in different units share, and phone,
+    # the business's own line (ten digits; a switchboard or a predecessor's line may be shared).
+    "businesses": [
+        "true_entity_id", "is_imb", "network_id", "category", "owner_group", "premises_id", "building_id", "phone",
+    ],
+    # Additions: is_nominee (a worker may also be listed as a nominee officer), and
+    # also_network_id, the second network a worker who moved is also licensed at.
+    "persons": ["true_entity_id", "role", "network_id", "is_nominee", "also_network_id"],
 }
 
 
