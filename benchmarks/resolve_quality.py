@@ -189,14 +189,14 @@ def febrl_section() -> None:
 
 
 def variants() -> tuple[str, ...]:
-    """The generator's world variants: `a` always, `b` once the generator has it."""
-    return ("a", "b") if "variant" in inspect.signature(generate).parameters else ("a",)
+    """The generator's world variants: the standard one always, `b` where the generator has it."""
+    return ("standard", "b") if "variant" in inspect.signature(generate).parameters else ("standard",)
 
 
 def world_scores(seed: int, variant: str, scale: float, tmp: Path) -> dict:
     """One world: harborlight's resolution (the whole stage) and the baseline on its business records."""
     world = tmp / f"world-{seed}-{variant}"
-    options = {"variant": variant} if variant != "a" else {}
+    options = {"variant": variant} if variant != "standard" else {}
     generate(world, seed=seed, scale=scale, **options)
     data = tmp / f"data-{seed}-{variant}"
     with Warehouse(data / "w.duckdb", installation_key(data)) as warehouse:
@@ -229,7 +229,7 @@ def synthetic_section(seeds: list[int], scale: float) -> None:
         for variant in variants():
             for seed in seeds:
                 r = results[(seed, variant)] = world_scores(seed, variant, scale, Path(tmp))
-                tag = f"seed {seed}{variant}"
+                tag = f"seed {seed} {variant}"
                 print(row(f"{tag} businesses, plain Splink", r["baseline"], r["baseline_seconds"]))
                 print(row(f"{tag} businesses, harborlight", r["business"], r["seconds"]))
                 print(row(f"{tag} persons, harborlight", r["person"], r["seconds"]))
@@ -237,7 +237,7 @@ def synthetic_section(seeds: list[int], scale: float) -> None:
                 print(f"{'':<36} business F1 above the baseline: {'yes' if beats else 'NO'}; "
                       f"business model {r['parameters'].get('business')}")
     print()
-    print(f"synthetic worlds at scale {scale:g}: {len(results)} ({', '.join(f'{s}{v}' for s, v in results)})")
+    print(f"synthetic worlds at scale {scale:g}: {len(results)} ({', '.join(f'{s} {v}' for s, v in results)})")
     summary("businesses, plain Splink", [r["baseline"] for r in results.values()])
     summary("businesses, harborlight", [r["business"] for r in results.values()])
     summary("persons, harborlight", [r["person"] for r in results.values()])
