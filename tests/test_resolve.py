@@ -348,3 +348,14 @@ def test_too_few_mentions_run_on_shipped_values_and_say_so(load_resolved, fresh_
     (recorded,) = fresh_warehouse.rows("SELECT parameters FROM resolution_runs")[0]
     assert "business: shipped starting values" in recorded
     assert "business: shipped starting values" in warehouse_status(fresh_warehouse).resolution
+
+
+def test_unrelated_records_train_without_a_prior_of_zero(load_resolved, fresh_warehouse):
+    """200 filings with nothing in common: the prior's rules find no pair, so the starting prior is kept."""
+    filings = [filing_row(f"U{i}", f"UNRELATED BUSINESS NUMBER {i} LLC", f"{i} Elm St", "2019-01-01")
+               for i in range(1, 201)]
+    report = load_resolved({"filings": filings})
+    assert report.parameters["business"] in ("trained on the data", "partly trained on the data")
+    assert any(note.startswith("business: prior skipped") for note in report.notes)
+    assert fresh_warehouse.rows(
+        "SELECT count(DISTINCT entity_id) FROM record_entities WHERE record_type = 'filings'") == [(200,)]

@@ -148,6 +148,17 @@ def settings_for(spec: ModelSpec, n: int):
     return spec.make_settings(term_frequencies=n >= MIN_TRAINING_MENTIONS)
 
 
+def _estimate_prior(linker, spec: ModelSpec) -> None:
+    """The prior from the deterministic rules. When they find no pair at all (200 unrelated
+    filings), the estimate would be 0 and no pair could ever match: keep the starting prior."""
+    settings = linker._settings_obj
+    before = settings._probability_two_random_records_match
+    linker.training.estimate_probability_two_random_records_match(list(spec.prior_rules), recall=spec.prior_recall)
+    if not 0 < settings._probability_two_random_records_match < 1:
+        settings._probability_two_random_records_match = before
+        raise ValueError("the deterministic rules found no matching pair")
+
+
 def _train(linker, spec: ModelSpec, n: int) -> tuple[list[str], str]:
     """Train what the data allows. A step the data is too small for is skipped and noted;
     its parameters keep the starting values set in the model.
@@ -162,8 +173,7 @@ def _train(linker, spec: ModelSpec, n: int) -> tuple[list[str], str]:
     notes = []
     max_pairs = max(1.0, min(MAX_U_PAIRS, n * (n - 1) / 2))
     steps = [
-        ("prior", lambda: linker.training.estimate_probability_two_random_records_match(
-            list(spec.prior_rules), recall=spec.prior_recall)),
+        ("prior", lambda: _estimate_prior(linker, spec)),
         ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=SEED)),
     ] + [
         (f"m by EM, round {i}", lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule))
