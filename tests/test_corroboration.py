@@ -58,13 +58,28 @@ def test_one_board_review_alone_never_reaches_the_high_band(scored_records):
     assert kinds == "review_board"  # hours and price on its own listing weigh less than one kind needs
 
 
-def test_a_board_post_and_a_hotline_tip_reach_the_high_band(scored_records):
+def tip(text: str) -> dict:
+    return {"source": "hotline", "record_id": "T1", "received_at": "2022-01-01T10:00:00Z", "channel": "call",
+            "text": text, "business_name": "Pearl Garden Spa"}
+
+
+def test_a_board_post_and_a_hotline_tip_reporting_control_reach_the_high_band(scored_records):
     files = board_post()
-    files["tips"] = [{"source": "hotline", "record_id": "T1", "received_at": "2022-01-01T10:00:00Z",
-                      "channel": "call", "text": "Women seem to sleep there.", "business_name": "Pearl Garden Spa"}]
+    files["tips"] = [tip("Caller says the women cannot leave and the owner keeps her passport.")]
     risk_score, band, held, kinds = scored_records(files)
     assert band == "high" and risk_score >= 0.7 and held is False
     assert kinds.split(";") == ["review_board", "hotline"]
+
+
+def test_a_tip_reporting_no_conduct_does_not_corroborate_a_board_post(scored_records, fresh_warehouse):
+    files = board_post()
+    files["tips"] = [tip("Caller unsure whether a busy spa with late hours is legitimate; no other concerns.")]
+    _, band, held, kinds = scored_records(files)
+    assert band == "elevated" and held is True and kinds == "review_board"
+    (strength, excerpt) = fresh_warehouse.rows(
+        "SELECT strength, excerpt FROM indicator_evidence WHERE indicator_id = 'hotline_tip'")[0]
+    assert strength == pytest.approx(0.4)
+    assert "reports no conduct" in excerpt and "unsure" not in excerpt
 
 
 def test_cues_in_one_review_count_once(scored_records):

@@ -210,7 +210,7 @@ def test_false_positives_only_in_one_group_are_an_infinite_ratio_that_fails(tmp_
     evaluation = evaluate_export(tiny_export, tiny_truth)
     assert evaluation.fairness.ratio == math.inf
     text = json.dumps(evaluation.to_dict(), allow_nan=False)
-    assert json.loads(text)["fairness"]["ratio"] is None
+    assert json.loads(text)["fairness"]["ratio"] is None and json.loads(text)["fairness"]["ratio_is_infinite"]
     assert {c.key: c.met for c in evaluation.checks()}["fairness.ratio"] is False
 
 

@@ -255,12 +255,14 @@ class Evaluation:
         return all(c.met for c in self.checks() if c.met is not None)
 
     def to_dict(self) -> dict:
-        """Every figure, JSON-ready: non-finite numbers (an infinite ratio) become null."""
+        """Every figure, JSON-ready: non-finite numbers become null (an infinite fairness ratio, the
+        group flagged while the rest is not, also sets ratio_is_infinite)."""
         fairness = None
         if self.fairness is not None:
             f = self.fairness
             fairness = {
                 "group": f.group, "ratio": f.ratio, "ratio_low": f.ratio_low, "ratio_high": f.ratio_high,
+                "ratio_is_infinite": f.ratio is not None and math.isinf(f.ratio),
                 "max_ratio": f.audit.max_ratio, "confidence": f.audit.confidence,
                 "groups": [
                     {"group": g.group, "businesses": g.businesses, "false_positives": g.false_positives,

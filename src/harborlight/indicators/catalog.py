@@ -16,6 +16,7 @@ through `EXTRA_INDICATORS`, and scoring picks them up. Nothing here imports it.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
@@ -192,10 +193,35 @@ def _unlicensed(warehouse: Warehouse) -> list[EvidenceRow]:
     return warehouse.rows(unlicensed_advertising_sql())
 
 
+# What a tip reports decides how much it weighs: coercion, control or the conduct cues
+# below count in full; a tip that reports none of them (a caller unsure whether a spa is
+# legitimate, a complaint about parking) shows someone's concern, not conduct.
+TIP_REPORT_GROUPS = (
+    "control_reported", "workers_live_on_site", "covered_windows", "locked_door_buzzer",
+    "all_male_clientele", "worker_turnover", "sexual_service_language",
+)
+TIP_WITHOUT_CONDUCT = 0.4
+
+
+def tip_strength(text: str | None) -> float:
+    """1 when a tip's text reports coercion, control or a conduct cue; TIP_WITHOUT_CONDUCT otherwise.
+
+    The text is matched here and never copied anywhere: a tip can carry a survivor's details."""
+    for group in TIP_REPORT_GROUPS:
+        terms = term_groups()[group]
+        phrases, abbreviations = terms.phrase_pattern(), terms.abbreviation_pattern()
+        if (phrases and re.search(phrases, text or "", re.IGNORECASE)) or (
+            abbreviations and re.search(abbreviations, text or "")
+        ):
+            return 1.0
+    return TIP_WITHOUT_CONDUCT
+
+
 def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
     """Tips that name a business's name or phone, when that points to exactly one business.
 
     The tip's text is never part of the evidence: a tip can carry a survivor's details.
+    It is read only to weigh the tip (`tip_strength`).
     """
     by_name: dict[str, set[str]] = defaultdict(set)
     by_phone: dict[str, set[str]] = defaultdict(set)
@@ -205,15 +231,17 @@ def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
         if phone:
             by_phone[phone].add(entity_id)
     rows = []
-    tips = warehouse.rows("SELECT source, record_id, business_name, phone, channel, received_at FROM tips")
-    for source, record_id, name, phone, channel, received in tips:
+    tips = warehouse.rows("SELECT source, record_id, business_name, phone, channel, received_at, text FROM tips")
+    for source, record_id, name, phone, channel, received, text in tips:
         named = by_name.get(normalize_business_name(name) or "", set())
         called = by_phone.get(normalize_phone(phone) or "", set())
         candidates = (named & called) or (called if len(called) == 1 else set()) or (named if len(named) == 1 else set())
         if len(candidates) == 1:
             (entity_id,) = candidates
-            note = f"hotline tip by {channel} on {received:%Y-%m-%d} (contents withheld)"
-            rows.append((entity_id, 1.0, "tips", source, record_id, note))
+            strength = tip_strength(text)
+            what = "reports coercion or conduct" if strength == 1.0 else "reports no conduct"
+            note = f"hotline tip by {channel} on {received:%Y-%m-%d}, {what} (contents withheld)"
+            rows.append((entity_id, strength, "tips", source, record_id, note))
     return rows
 
 
@@ -248,7 +276,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("unlicensed_advertising", "Advertising without an establishment license", 0.5, _unlicensed,
               "Advertising where buyers look, with no license on file."),
     Indicator("hotline_tip", "Hotline tip about the business", 1.5, _hotline,
-              "Someone reported the business to the hotline."),
+              "Someone reported the business to the hotline; a tip that reports no coercion or conduct "
+              "counts 0.4 of the weight."),
 )
 
 # Indicators added by later stages (network context); each appends to this list.

@@ -308,7 +308,7 @@ class _WorldBuilder:
     def _legit_single(
         self, category: str, metro: Metro | None = None, premises: Premises | None = None,
         premises_id: str | None = None, phone: str | None = None, opened: date | None = None,
-        open_now: bool = False, closing: bool = False, avoid_names: set[str] = frozenset(),
+        open_now: bool = False, closing: bool = False, avoid_names: frozenset[str] | set[str] = frozenset(),
         building_id: str = "",
     ) -> Business:
         rng, layout = self.rng, self.layout
