@@ -173,7 +173,10 @@ def resolve_command(
             on_step=lambda step: err.print(f"- {escape(step)}"),
         )
     for model in report.mentions:
-        out.print(f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities")
+        out.print(
+            f"{model}: {report.mentions[model]:,} mentions -> {report.entities[model]:,} entities "
+            f"({report.parameters.get(model, '')})"
+        )
     if report.skipped:
         out.print(f"blocking skipped {len(report.skipped)} over-common value(s); see `harborlight status`")
     for note in report.notes:

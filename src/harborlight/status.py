@@ -82,8 +82,12 @@ def warehouse_status(warehouse: Warehouse) -> Status:
 def _resolution_state(warehouse: Warehouse) -> tuple[str, list[tuple[str, str, str, int]]]:
     if not warehouse.table_exists("resolution_runs"):
         return "not run: `harborlight resolve`", []
-    run_at, engine, threshold, last_batch = warehouse.rows(
-        "SELECT run_at, engine, threshold, last_batch_id FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
+    columns = {name for (name,) in warehouse.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'resolution_runs'")}
+    parameters_column = "parameters" if "parameters" in columns else "NULL"  # runs before it was recorded
+    run_at, engine, threshold, last_batch, parameters = warehouse.rows(
+        f"SELECT run_at, engine, threshold, last_batch_id, {parameters_column} "
+        "FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
     )[0]
     latest = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
     state = f"{engine}, threshold {threshold:g}, at {run_at:%Y-%m-%d %H:%M}"
@@ -91,6 +95,8 @@ def _resolution_state(warehouse: Warehouse) -> tuple[str, list[tuple[str, str, s
         state += "; records loaded since: run `harborlight resolve` again"
     counts = warehouse.rows("SELECT kind, count(*) FROM entities GROUP BY kind ORDER BY kind")
     state += "; " + ", ".join(f"{n:,} {kind} entities" for kind, n in counts)
+    if parameters:
+        state += f"; parameters: {parameters}"
     # Values skipped in person blocking are names: they are counted, never shown.
     skips = warehouse.rows(
         "SELECT model, column_name, CASE WHEN model = 'person' THEN '(withheld)' ELSE value END, mentions "

@@ -24,9 +24,18 @@ DEFAULT_MAX_BLOCK_KEY = 1000  # a blocking value shared by more mentions than th
 PREDICT_FLOOR = 0.01  # pairs below this probability are not kept at all
 MAX_U_PAIRS = 2e6
 # Below this many mentions, estimates from the data would be noise: the model runs on its
-# shipped starting values instead of training.
-MIN_TRAINING_MENTIONS = 1000
+# shipped starting values instead of training. 200 mentions give about 20,000 pairs for u
+# sampling, and EM with the prior held fixed needs only tens of pairs in a block: a few
+# hundred records (864 restaurant listings, a county's filings) are trained on.
+MIN_TRAINING_MENTIONS = 200
 SEED = 42
+
+# Where a model's parameters came from, as reported by `harborlight resolve` and `status`.
+TRAINED = "trained on the data"
+PARTLY_TRAINED = "partly trained on the data"
+STARTING_VALUES = "shipped starting values"
+SET_IN_MODEL = "set in the model"
+NOTHING_TO_COMPARE = "nothing to compare"
 
 
 @dataclass
@@ -45,6 +54,7 @@ class ModelResult:
     skipped: list[SkippedKey] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # training steps the data was too small for
     prior: float | None = None  # probability that two random mentions match, as used
+    parameters: str = NOTHING_TO_COMPARE  # TRAINED, PARTLY_TRAINED, STARTING_VALUES or SET_IN_MODEL
 
 
 def blocking_keys_sql(table: str, column: str, cap: int) -> str:
@@ -138,39 +148,61 @@ def settings_for(spec: ModelSpec, n: int):
     return spec.make_settings(term_frequencies=n >= MIN_TRAINING_MENTIONS)
 
 
-def _train(linker, spec: ModelSpec, n: int) -> list[str]:
+def _estimate_prior(linker, spec: ModelSpec) -> None:
+    """The prior from the deterministic rules. When they find no pair at all (200 unrelated
+    filings), the estimate would be 0 and no pair could ever match: keep the starting prior."""
+    settings = linker._settings_obj
+    before = settings._probability_two_random_records_match
+    linker.training.estimate_probability_two_random_records_match(list(spec.prior_rules), recall=spec.prior_recall)
+    if not 0 < settings._probability_two_random_records_match < 1:
+        settings._probability_two_random_records_match = before
+        raise ValueError("the deterministic rules found no matching pair")
+
+
+def _train(linker, spec: ModelSpec, n: int) -> tuple[list[str], str]:
     """Train what the data allows. A step the data is too small for is skipped and noted;
-    its parameters keep the starting values set in the model."""
+    its parameters keep the starting values set in the model.
+
+    The prior is estimated once, from deterministic rules, and EM leaves it fixed (Splink
+    does not write EM's in-block match rate back). Returns the notes and where the
+    parameters came from: trained when u and every EM round were estimated, partly
+    trained when some were, the shipped values when none were.
+    """
     from splink.internals.exceptions import EMTrainingException, SplinkException
 
     notes = []
     max_pairs = max(1.0, min(MAX_U_PAIRS, n * (n - 1) / 2))
     steps = [
-        ("prior", lambda: linker.training.estimate_probability_two_random_records_match(
-            list(spec.prior_rules), recall=spec.prior_recall)),
+        ("prior", lambda: _estimate_prior(linker, spec)),
         ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=SEED)),
     ] + [
         (f"m by EM, round {i}", lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(rule))
         for i, rule in enumerate(spec.em_blocks, start=1)
     ]
+    estimated = 0
     for name, step in steps:
         try:
             step()
+            estimated += name != "prior"
         except (EMTrainingException, SplinkException, ValueError, ZeroDivisionError) as exc:
             notes.append(f"{spec.name}: {name} skipped ({str(exc).splitlines()[0][:120]}); starting values kept")
-    return notes
+    learnable = len(steps) - 1
+    parameters = TRAINED if estimated == learnable else PARTLY_TRAINED if estimated else STARTING_VALUES
+    return notes, parameters
 
 
 def train_and_predict(linker, spec: ModelSpec, n: int, threshold: float):
     if not spec.trained:
-        notes = []
+        notes, parameters = [], SET_IN_MODEL
     elif n < MIN_TRAINING_MENTIONS:
-        notes = [f"{spec.name}: {n} mentions are too few to train on; shipped starting values used"]
+        notes = [f"{spec.name}: {n} mentions are too few to train on (fewer than {MIN_TRAINING_MENTIONS}); "
+                 "shipped starting values used"]
+        parameters = STARTING_VALUES
     else:
-        notes = _train(linker, spec, n)
+        notes, parameters = _train(linker, spec, n)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
-    return predictions, clusters, notes
+    return predictions, clusters, notes, parameters
 
 
 def cluster_keys_sql(clusters: str) -> str:
@@ -186,17 +218,17 @@ def joined_pairs_sql(predictions: str, threshold: float) -> str:
     ORDER BY unique_id_l, unique_id_r"""
 
 
-def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict, list[str]]:
+def run_duckdb(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict, list[str], str]:
     from splink import DuckDBAPI, Linker
 
     con = duckdb.connect(config={"memory_limit": SPLINK_MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
     linker = Linker(DuckDBAPI(con).register(mentions), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
-    predictions, clusters, notes = train_and_predict(linker, spec, mentions.num_rows, threshold)
+    predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
     keys = con.sql(cluster_keys_sql(clusters.physical_name)).to_arrow_table()
     edges = con.sql(joined_pairs_sql(predictions.physical_name, threshold)).to_arrow_table()
     model_json = linker.misc.save_model_to_json()
     con.close()
-    return keys, edges, model_json, notes
+    return keys, edges, model_json, notes, parameters
 
 
 def resolve_model(
@@ -214,18 +246,19 @@ def resolve_model(
     if mentions.num_rows < 2:  # nothing to compare
         ids = mentions.column("unique_id")
         keys, edges, model_json, notes = pa.table({"unique_id": ids, "cluster_key": ids}), pa.table({}), {}, []
+        parameters = NOTHING_TO_COMPARE
     else:
         prepared, skipped = prepare_mentions(mentions, spec, max_block_key)
         if engine == "duckdb":
-            keys, edges, model_json, notes = run_duckdb(prepared, spec, threshold)
+            keys, edges, model_json, notes, parameters = run_duckdb(prepared, spec, threshold)
         elif engine == "spark":
             from harborlight.resolve.spark_engine import run_spark
 
-            keys, edges, model_json, notes = run_spark(prepared, spec, threshold)
+            keys, edges, model_json, notes, parameters = run_spark(prepared, spec, threshold)
         else:
             raise ValueError(f"unknown engine {engine!r}: use duckdb or spark")
     if mapping is not None:
         keys = expand_clusters(keys, mapping)
     prior = model_json.get("probability_two_random_records_match")
     levels = _levels(model_json) if model_json else []
-    return ModelResult(model, keys, edges, levels, skipped, notes, prior)
+    return ModelResult(model, keys, edges, levels, skipped, notes, prior, parameters)

@@ -35,11 +35,22 @@ def _uid(record_type: str, source: str = "source", record_id: str = "record_id")
 
 
 def business_mentions_sql() -> str:
-    """Filings, trade names, establishment licenses, listings and company officers."""
+    """Filings, trade names, establishment licenses, listings and company officers.
+
+    Each mention carries its *legal* name (a filing's entity name, a trade name's owner,
+    an establishment license's licensee, a company officer) apart from its *trading* name
+    (a listing's name, a trade name, a license's business name): a filing and a listing of
+    one business legitimately differ in name, two trading names of one business rarely
+    differ completely (see models.business_settings).
+
+    The active period is `date_from`..`date_to`: a filing from its filing date to its
+    dissolution, a trade name from filing to expiry, a license from issue to its expiry
+    once revoked or expired, a listing from first to last seen. Open periods end in 9999.
+    """
     company_officer = "name_type = 'company'"
     return f"""
     SELECT {_uid('filings')} AS unique_id, 'filings' AS record_type, source, record_id,
-           entity_name AS name1, NULL AS name2,
+           entity_name AS legal_name, NULL AS trade_name,
            principal_address AS address, principal_city AS city, principal_state AS state, principal_zip AS zip,
            NULL AS phone, filed_date AS date_from,
            CASE WHEN status IN ('dissolved', 'inactive', 'revoked') THEN status_date END AS date_to,
@@ -47,17 +58,17 @@ def business_mentions_sql() -> str:
     FROM filings
     UNION ALL
     SELECT {_uid('fictitious_names')}, 'fictitious_names', source, record_id,
-           dba_name, owner_name, address, city, state, zip, NULL, filed_date, expires_date,
+           owner_name, dba_name, address, city, state, zip, NULL, filed_date, expires_date,
            owner_filing_record_id
     FROM fictitious_names
     UNION ALL
     SELECT {_uid('licenses')}, 'licenses', source, record_id,
-           coalesce(business_name, licensee_name), licensee_name, address, city, state, zip, phone,
+           licensee_name, business_name, address, city, state, zip, phone,
            issued_date, CASE WHEN status IN ('revoked', 'expired') THEN expires_date END, NULL
     FROM licenses WHERE license_type = 'establishment'
     UNION ALL
     SELECT {_uid('listings')}, 'listings', source, record_id,
-           business_name, NULL, address, city, state, zip, phone, first_seen, last_seen, NULL
+           NULL, business_name, address, city, state, zip, phone, first_seen, last_seen, NULL
     FROM listings
     UNION ALL
     SELECT {_uid('officers')}, 'officers', source, record_id,
@@ -135,16 +146,33 @@ def _place(row: dict) -> dict:
     }
 
 
+REGISTRATIONS = frozenset({"filings", "fictitious_names", "licenses"})
+
+
+def name_words(name: str | None) -> list[str] | None:
+    """The distinct words of a normalized name, sorted: `SERENE HANDS MIAMI` holds `SERENE HANDS`."""
+    return sorted(set(name.split())) if name else None
+
+
 def _business(row: dict) -> dict | None:
-    name1, name2 = normalize_business_name(row["name1"]), normalize_business_name(row["name2"])
-    names = sorted({n for n in (name1, name2) if n})
+    legal, trade = normalize_business_name(row["legal_name"]), normalize_business_name(row["trade_name"])
+    # The name shown and compared first is the trading name where there is one.
+    name = trade or legal
+    names = sorted({n for n in (legal, trade) if n})
     return {
-        "raw_name": row["name1"] or row["name2"],
-        "name": name1 or name2,
+        "raw_name": row["trade_name"] or row["legal_name"],
+        "name": name,
         "names": names or None,
+        "name_words": name_words(name),
+        "first_word": name.split()[0] if name else None,
+        "legal_name": legal,
+        "trade_name": trade,
         "phone": normalize_phone(row["phone"]),
         "date_from": row["date_from"],
         "date_to": row["date_to"] or (OPEN_ENDED if row["date_from"] else None),
+        # A registration's date_from is when the business was formed, licensed or named;
+        # a listing's is only when a site first saw it.
+        "registered": row["record_type"] in REGISTRATIONS if row["date_from"] else None,
         "filing_ref": (row["filing_ref"] or "").strip() or None,
         **_place(row),
     }
@@ -211,8 +239,10 @@ def _agent(row: dict) -> dict | None:
 
 _COLUMNS = {
     "business": [
-        ("name", pa.string()), ("names", pa.list_(pa.string())), ("phone", pa.string()),
-        ("date_from", pa.date32()), ("date_to", pa.date32()), ("filing_ref", pa.string()),
+        ("name", pa.string()), ("names", pa.list_(pa.string())), ("name_words", pa.list_(pa.string())),
+        ("first_word", pa.string()),
+        ("legal_name", pa.string()), ("trade_name", pa.string()), ("phone", pa.string()),
+        ("date_from", pa.date32()), ("date_to", pa.date32()), ("registered", pa.bool_()), ("filing_ref", pa.string()),
     ],
     "person": [
         ("given", pa.string()), ("middle", pa.string()), ("family", pa.string()), ("family_class", pa.string()),

@@ -47,8 +47,18 @@ def _same_or_not(
     )
 
 
-def premises_comparison() -> cl.CustomComparison:
-    """Where the two records place the business or person."""
+def premises_comparison(one_place: bool = False) -> cl.CustomComparison:
+    """Where the two records place the business or person.
+
+    `one_place`: the records name one business, which has one premises. Its records at
+    different places (a move, an address typed quite wrong) are rare, and those levels
+    get small set m probabilities instead of trained ones. EM cannot learn them: the
+    blocks it learns from hold chain and network locations with one name or phone at
+    different addresses, which it takes for one business (it learned that a third of
+    one business's records are at different places). A person has a home and a
+    workplace, so the person model learns them.
+    """
+    far = {"m_probability": 0.02, "fix_m_probability": True} if one_place else {}
     return cl.CustomComparison(
         output_column_name="premises",
         comparison_description="Premises: street address, unit and city",
@@ -75,14 +85,42 @@ def premises_comparison() -> cl.CustomComparison:
                 label_for_charts="same house number, street names nearly the same (Jaro-Winkler >= 0.9)",
                 m_probability=0.05,
             ),
-            _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city"),
-            cll.ElseLevel().configure(label_for_charts="different places"),
+            _level('"zip5_l" = "zip5_r" OR "city_l" = "city_r"', "same ZIP code or city").configure(**far),
+            cll.ElseLevel().configure(label_for_charts="different places", **far),
         ],
     )
 
 
-def business_settings(term_frequencies: bool = True) -> SettingsCreator:
-    name = cl.CustomComparison(
+# How often one business's two names of the same kind (two trading names, or two legal
+# names) share nothing: no exact name, no word set within the other, no Jaro-Winkler >= 0.8.
+# Set, not trained: the only blocks that leave names free to vary are a shared phone or
+# premises, and those are exactly where successors, co-located businesses and a network's
+# locations share a phone or an address under different names. EM cannot tell those from
+# one business and would learn that a business's names often differ completely.
+DIFFERENT_NAMES_SAME_KIND_M = 0.002
+
+
+# The pair has no kind of name in common: one side only a legal name, the other only a trading name.
+LEGAL_AGAINST_TRADING = (
+    'NOT (("legal_name_l" IS NOT NULL AND "legal_name_r" IS NOT NULL) '
+    'OR ("trade_name_l" IS NOT NULL AND "trade_name_r" IS NOT NULL))'
+)
+
+
+def _first_words_close() -> cll.Or:
+    """First words nearly the same: a typo (`SRENE`, `ZNE`), not another word."""
+    return cll.Or(cll.JaroWinklerLevel("first_word", 0.85), cll.DamerauLevenshteinLevel("first_word", 1))
+
+
+def business_name_comparison(term_frequencies: bool = True) -> cl.CustomComparison:
+    """Business names, legal and trading, compared so a clearly different name counts against a match.
+
+    A filing's legal name and a listing's trading name of one business often differ
+    (`LUCKY STAR SPA` trades as `GOLDEN JADE SPA`): that costs little. Two trading names, or
+    two legal names, that share nothing are strong evidence of two businesses, strong
+    enough to outweigh a shared address and phone.
+    """
+    return cl.CustomComparison(
         output_column_name="business_name",
         comparison_description="Business names (legal and trading)",
         comparison_levels=[
@@ -93,12 +131,66 @@ def business_settings(term_frequencies: bool = True) -> SettingsCreator:
             cll.ArrayIntersectLevel("names", 1).configure(
                 label_for_charts="a legal or trading name in common", m_probability=0.1
             ),
-            cll.JaroWinklerLevel("name", 0.92).configure(label_for_charts="names nearly the same (Jaro-Winkler >= 0.92)"),
-            cll.JaroWinklerLevel("name", 0.8).configure(label_for_charts="names similar (Jaro-Winkler >= 0.8)"),
-            cll.ElseLevel().configure(label_for_charts="different names"),
+            # A typo, not another name with the same generic ending: the first words must
+            # agree too, so `KOREAN DAY SPA` and `OCEAN DAY SPA` are not "nearly the same".
+            cll.And(cll.JaroWinklerLevel("name", 0.92), _first_words_close()).configure(
+                label_for_charts="names nearly the same (Jaro-Winkler >= 0.92, first words too)"
+            ),
+            # `SERENE HANDS` and `SERENE HANDS MIAMI`; `SPA` and `GOLDEN LOTUS SPA`.
+            _level(
+                'array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_l") '
+                'OR array_length(array_intersect("name_words_l", "name_words_r")) = array_length("name_words_r")',
+                "every word of one name in the other",
+            ),
+            cll.And(cll.JaroWinklerLevel("name", 0.8), _first_words_close()).configure(
+                label_for_charts="names similar (Jaro-Winkler >= 0.8, first words nearly the same)"
+            ),
+            # One side has only a legal name, the other only a trading name: a filing and a listing.
+            _level(LEGAL_AGAINST_TRADING, "different names, a legal name against a trading name"),
+            cll.ElseLevel().configure(
+                label_for_charts="different names of the same kind",
+                m_probability=DIFFERENT_NAMES_SAME_KIND_M, fix_m_probability=True,
+            ),
         ],
     )
-    phone = _same_or_not("phone", "phone", "Phone number (E.164)", "phone missing", "same phone", "different phones")
+
+
+def active_period_comparison() -> cl.CustomComparison:
+    """Whether the two records' active periods overlap.
+
+    A successor opens after its predecessor closed, so nothing about the predecessor is
+    seen after the successor was registered. A record that ended before the other
+    business was even registered (filed, licensed, named) therefore counts against a
+    match. Two listings of one business are often seen at different times, so that
+    weaker case is a level of its own. Expectation maximisation learns both weights.
+    """
+    return cl.CustomComparison(
+        output_column_name="active_period",
+        comparison_description="Active periods: filed to dissolved, issued to expired, first to last seen",
+        comparison_levels=[
+            _null("date_from", "dates missing"),
+            _level(
+                '"date_from_l" <= "date_to_r" AND "date_from_r" <= "date_to_l"',
+                "active periods overlap",
+            ),
+            # Set, not trained, for the reason the far premises levels are: EM takes a
+            # predecessor and its successor at one premises for one business.
+            _level(
+                '("registered_r" AND "date_to_l" < "date_from_r") OR ("registered_l" AND "date_to_r" < "date_from_l")',
+                "one ended before the other was registered",
+            ).configure(m_probability=0.01, fix_m_probability=True),
+            cll.ElseLevel().configure(label_for_charts="one was seen only before the other was first seen"),
+        ],
+    )
+
+
+def business_settings(term_frequencies: bool = True) -> SettingsCreator:
+    # A phone shared by several businesses (a hotel's or a plaza's switchboard, a network's
+    # advertised number) is frequent, and its term-frequency adjustment weakens it.
+    phone = _same_or_not(
+        "phone", "phone", "Phone number (E.164)", "phone missing", "same phone", "different phones",
+        tf=term_frequencies,
+    )
     filing = cl.CustomComparison(
         output_column_name="filing_reference",
         comparison_description="A trade name's owner filing, or the filing itself",
@@ -114,7 +206,10 @@ def business_settings(term_frequencies: bool = True) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, premises_comparison(), phone, filing],
+        comparisons=[
+            business_name_comparison(term_frequencies), premises_comparison(one_place=True), phone, filing,
+            active_period_comparison(),
+        ],
         blocking_rules_to_generate_predictions=[
             block_on("name_bk", "city"),
             block_on("street_bk", "city"),
@@ -330,8 +425,10 @@ MODEL_SPECS = {
     "business": ModelSpec(
         "business", business_settings,
         (block_on("name_bk", "street_bk"), block_on("filing_ref_bk")), 0.6,
-        # Blocks that leave the premises columns free, so premises weights are learned.
-        (block_on("name_bk"), block_on("phone_bk")), True,
+        # Blocks that leave the premises columns free, so premises weights are learned, and
+        # a block on the premises, where a filing (no phone) meets its listings, so the
+        # weight of a legal name against a different trading name is learned.
+        (block_on("name_bk"), block_on("phone_bk"), block_on("street_bk", "city")), True,
         ("name", "street", "phone", "filing_ref"),
     ),
     "person": ModelSpec(

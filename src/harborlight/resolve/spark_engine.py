@@ -49,14 +49,14 @@ def spark_session():
     return _session
 
 
-def run_spark(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict, list[str]]:
+def run_spark(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa.Table, pa.Table, dict, list[str], str]:
     from splink import Linker, SparkAPI
 
     spark = spark_session()
     frame = spark.createDataFrame(mentions.to_pandas())
     api = SparkAPI(spark_session=spark)
     linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
-    predictions, clusters, notes = train_and_predict(linker, spec, mentions.num_rows, threshold)
+    predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
     # Bring the results back as Arrow and name clusters as the DuckDB engine does.
     con = duckdb.connect()
     con.register("clusters", pa.Table.from_pandas(clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]))
@@ -65,4 +65,4 @@ def run_spark(mentions: pa.Table, spec: ModelSpec, threshold: float) -> tuple[pa
     con.register("predictions", pa.Table.from_pandas(edges_frame, preserve_index=False))
     edges = con.sql(joined_pairs_sql("predictions", threshold)).to_arrow_table()
     con.close()
-    return keys, edges, linker.misc.save_model_to_json(), notes
+    return keys, edges, linker.misc.save_model_to_json(), notes, parameters

@@ -43,6 +43,8 @@ class ResolveReport:
     entities: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str, str, int]] = field(default_factory=list)  # model, column, value, mentions
     notes: list[str] = field(default_factory=list)
+    # model -> where its parameters came from: trained on the data, or shipped starting values
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 def mentions_with_entities_sql(model: str) -> str:
@@ -165,7 +167,15 @@ def create_bookkeeping_sql() -> str:
     CREATE TABLE IF NOT EXISTS blocking_skips (model VARCHAR, column_name VARCHAR, value VARCHAR, mentions INTEGER);
     CREATE TABLE IF NOT EXISTS resolution_runs (
       run_at TIMESTAMP DEFAULT current_localtimestamp(), engine VARCHAR, threshold DOUBLE,
-      last_batch_id INTEGER)"""
+      last_batch_id INTEGER);
+    -- Where each model's parameters came from ("business: trained on the data; ...");
+    -- added to warehouses resolved before it was recorded.
+    ALTER TABLE resolution_runs ADD COLUMN IF NOT EXISTS parameters VARCHAR"""
+
+
+def parameters_text(parameters: dict[str, str]) -> str:
+    """`business: trained on the data; person: shipped starting values; agent: set in the model`."""
+    return "; ".join(f"{model}: {source}" for model, source in parameters.items())
 
 
 def resolve(
@@ -193,6 +203,7 @@ def resolve(
             report.mentions[model] = mentions.num_rows
             report.skipped += [(model, k.column, k.value, k.mentions) for k in result.skipped]
             report.notes += result.notes
+            report.parameters[model] = result.parameters
         warehouse.run(premises_sql())
         on_step("person: joining by context from the businesses")
         report.notes.append(link_persons_by_context(warehouse).note())
@@ -200,8 +211,8 @@ def resolve(
         warehouse.run(entities_sql())
         last_batch = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
         warehouse.run(
-            "INSERT INTO resolution_runs (engine, threshold, last_batch_id) VALUES (?, ?, ?)",
-            [engine, threshold, last_batch],
+            "INSERT INTO resolution_runs (engine, threshold, last_batch_id, parameters) VALUES (?, ?, ?, ?)",
+            [engine, threshold, last_batch, parameters_text(report.parameters)],
         )
     for model in MODELS:
         report.entities[model] = warehouse.rows(f"SELECT count(DISTINCT entity_id) FROM {model}_mentions")[0][0]
