@@ -113,3 +113,28 @@ def test_explain_says_why_a_business_is_held_below_high(scored_records, fresh_wa
     assert risk.held_below_high and risk.source_kinds == ["review_board"]
     text = "\n".join(risk_text(risk))
     assert "held below the high band" in text and "review board" in text
+
+
+@pytest.mark.parametrize("text", [
+    "Not an AMP, do not bother. Straight massage, nothing offered.",
+    "Anyone know if this place has extras? Pretty sure it does.",
+    "Asked for the special and got shown the door.",
+])
+def test_a_board_post_saying_none_was_offered_or_only_guessing_is_not_sexual_service_evidence(
+    text, scored_records, fresh_warehouse
+):
+    files = board_post(own_listing=False)
+    files["reviews"][0]["text"] = text
+    scored_records(files)
+    fired = {i for (i,) in fresh_warehouse.rows("SELECT DISTINCT indicator_id FROM indicator_evidence")}
+    assert "sex_buyer_board_listing" in fired and "sexual_service_language" not in fired
+
+
+def test_a_board_post_reporting_a_service_still_counts_beside_one_denying_it(scored_records, fresh_warehouse):
+    files = board_post(own_listing=False)
+    files["reviews"].append({"source": "board", "record_id": "b1-r2", "listing_record_id": "b1",
+                             "text": "Legit massage, do not bother."})
+    scored_records(files)
+    records = fresh_warehouse.rows(
+        "SELECT record_id FROM indicator_evidence WHERE indicator_id = 'sexual_service_language'")
+    assert records == [("b1-r1",)]

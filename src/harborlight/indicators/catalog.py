@@ -55,26 +55,32 @@ def _review_board(warehouse: Warehouse) -> list[EvidenceRow]:
 
 
 # -- words in reviews and ads ---------------------------------------------------------------
-def text_match_sql(has_phrases: bool, has_abbreviations: bool) -> str:
-    """Reviews and posts about a business's listings that match a term group."""
+def text_match_sql(has_phrases: bool, has_abbreviations: bool, has_exceptions: bool = False) -> str:
+    """Reviews and posts about a business's listings that match a term group (and, with
+    `has_exceptions`, match none of the phrases of its exception group)."""
     conditions = []
     if has_phrases:
         conditions.append("regexp_matches(r.text, ?, 'i')")
     if has_abbreviations:
         conditions.append("regexp_matches(r.text, ?)")
+    unless = "AND NOT regexp_matches(r.text, ?, 'i')" if has_exceptions else ""
     return f"""
     SELECT bm.entity_id, 1.0, 'reviews', r.source, r.record_id, substr(r.text, 1, {EXCERPT_CHARS})
     FROM reviews r
     JOIN business_mentions bm
       ON bm.record_type = 'listings' AND bm.source = r.source AND bm.record_id = r.listing_record_id
-    WHERE {' OR '.join(conditions)}"""
+    WHERE ({' OR '.join(conditions)}) {unless}"""
 
 
-def _text(group: str) -> Callable[[Warehouse], list[EvidenceRow]]:
+def _text(group: str, unless: str | None = None) -> Callable[[Warehouse], list[EvidenceRow]]:
+    """Evidence from reviews matching `group`, except those matching the phrases of `unless`."""
+
     def evidence(warehouse: Warehouse) -> list[EvidenceRow]:
         terms: TermGroup = term_groups()[group]
         params = [p for p in (terms.phrase_pattern(), terms.abbreviation_pattern()) if p]
-        return warehouse.rows(text_match_sql(bool(terms.phrases), bool(terms.abbreviations)), params)
+        exceptions = term_groups()[unless].phrase_pattern() if unless else None
+        sql = text_match_sql(bool(terms.phrases), bool(terms.abbreviations), exceptions is not None)
+        return warehouse.rows(sql, params + ([exceptions] if exceptions else []))
 
     return evidence
 
@@ -260,7 +266,9 @@ INDICATORS: tuple[Indicator, ...] = (
               "Buyers review businesses that sell sex on these boards (Polaris 2018); a listing alone can be "
               "a mistake, so what the posts describe weighs more."),
     Indicator("sexual_service_language", "Sexual-service language in reviews or ads", 3.0,
-              _text("sexual_service_language"), "Buyers describe the services bought in coded terms."),
+              _text("sexual_service_language", unless="no_sexual_service_reported"),
+              "Buyers describe the services bought in coded terms. A post that says none was offered, or "
+              "only guesses, is not evidence of one."),
     *(
         Indicator(cue, label, weight, _text(cue), "A conduct indicator listed by Polaris (2018).")
         for cue, (label, weight) in CONDUCT_CUES.items()
