@@ -15,10 +15,13 @@ which weighs enough on its own to count (`MIN_KIND_LOG_ODDS`):
 - A record counts once, whatever number of indicators it supports: one post that
   mentions a locked door and an all-male clientele is one witness, weighing as much as
   the strongest indicator it supports. Records of one kind add up.
+- Only witnesses of conduct at the business corroborate. What a business says about
+  itself (late hours, low prices, advertising with no license on file) and the history
+  of its address (other businesses before it there) support the score but do not
+  corroborate (`NOT_WITNESSES`): each is common among legitimate businesses, and an
+  address's past says nothing about who runs it now.
 - A kind counts when its records add up to at least `MIN_KIND_LOG_ODDS`. That leaves
-  out, alone, what a business says about itself on a listing (late hours, low prices:
-  at most +0.8 between them, since they come from one record), a probation, and a
-  single change of occupant at an address; each is common among legitimate businesses.
+  out, alone, a probation (+0.6) or a single mild cue in one review (+0.8).
 
 A business short of this is held just below the high band: its band is `elevated` at
 most and its score is capped at `HELD_BELOW_HIGH` under the high threshold, so that
@@ -34,6 +37,8 @@ from harborlight.warehouse import Warehouse
 
 MIN_KINDS = 2
 MIN_KIND_LOG_ODDS = 1.0
+# Indicators that support the score but witness no conduct at the business.
+NOT_WITNESSES = frozenset({"late_night_hours", "price_below_local_market", "unlicensed_advertising", "premises_churn"})
 HELD_BELOW_HIGH = 1e-3  # a held score sits this far under the high threshold
 
 
@@ -79,12 +84,14 @@ class Corroboration:
 def corroboration(warehouse: Warehouse, weights: dict[str, float]) -> dict[str, Corroboration]:
     """Each business with evidence, and what each kind of source says about it under `weights`.
 
-    A record's weight is the largest positive contribution among the indicators it
-    supports (strength x weight), so indicators from one record count once."""
+    A record's weight is the largest positive contribution among the witnessing indicators
+    it supports (strength x weight), so indicators from one record count once."""
     per_record: dict[tuple[str, str, tuple[str, str, str]], float] = defaultdict(float)
     for entity_id, indicator_id, strength, record_type, source, record_id, kind in warehouse.rows(
         evidence_source_kinds_sql()
     ):
+        if indicator_id in NOT_WITNESSES:
+            continue
         contribution = weights.get(indicator_id, 0.0) * strength
         key = (entity_id, kind, (record_type, source, record_id))
         per_record[key] = max(per_record[key], contribution)
