@@ -23,7 +23,7 @@ hosted more than `max_degree` businesses (a mall without unit numbers) links non
 
 from __future__ import annotations
 
-from harborlight.resolve.normalize import parse_address, register_sql_functions
+from harborlight.resolve.normalize import register_sql_functions
 from harborlight.warehouse import Warehouse
 
 # How strongly a tie of each kind says "controlled together", before hub discounting.
@@ -206,31 +206,11 @@ def graph_nodes_sql() -> str:
     ORDER BY node_kind, node_id"""
 
 
-SQL_STREET = "hl_street"
-
-
-def _street(raw: str | None) -> str | None:
-    return parse_address(raw).street
-
-
-def register_network_sql_functions(con) -> None:
-    """`hl_business_name`, `hl_person_class_keys` (resolution's) and `hl_street(text)`: the street
-    of a raw address exactly as resolution normalized the streets of mentions and premises."""
-    import duckdb
-
-    register_sql_functions(con)
-    try:
-        con.create_function(SQL_STREET, _street, ["VARCHAR"], "VARCHAR", side_effects=False)
-    except duckdb.NotImplementedException as exc:  # already registered on this connection
-        if "already created" not in str(exc):
-            raise
-
-
 def build_graph(
     warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE
 ) -> tuple[int, int]:
     """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
-    register_network_sql_functions(warehouse.con)
+    register_sql_functions(warehouse.con)
     warehouse.run(graph_edges_sql())
     warehouse.run(graph_nodes_sql())
     warehouse.run(link_weights_sql(hub_size, max_degree))

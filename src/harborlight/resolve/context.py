@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from harborlight.resolve.normalize import SQL_BUSINESS_NAME, parse_address, register_sql_functions
+from harborlight.resolve.normalize import SQL_BUSINESS_NAME, SQL_STREET, register_sql_functions
 from harborlight.warehouse import Warehouse
 
 # A node shared by more businesses than this is a hub and ties no one (see point 3 above).
@@ -78,25 +78,6 @@ TYPO_RULES = (
 )
 # A spelling recorded on more mentions than this is a name, not a typo (see `name_rule`).
 TYPO_MAX_SEEN = 2
-
-SQL_STREET = "hl_street"
-
-
-def _street(raw: str | None) -> str | None:
-    return parse_address(raw).street
-
-
-def register_context_functions(con) -> None:
-    """`hl_business_name` (from normalize) and `hl_street(address)`: the street as resolution keys it."""
-    import duckdb
-
-    register_sql_functions(con)
-    try:
-        con.create_function(SQL_STREET, _street, ["VARCHAR"], "VARCHAR", side_effects=False)
-    except duckdb.NotImplementedException as exc:  # already registered on this connection
-        if "already created" not in str(exc):
-            raise
-
 
 def person_business_ties_sql() -> str:
     """Each person mention and a business entity one record ties it to, with that record.
@@ -472,7 +453,7 @@ def link_persons_by_context(
     Needs `person_mentions`, `business_mentions`, `agent_mentions` and `business_premises`
     as the resolve stage writes them. Writes `person_context_edges`.
     """
-    register_context_functions(warehouse.con)
+    register_sql_functions(warehouse.con)
     result = ContextResult()
     warehouse.run(create_context_edges_sql())
     result.entities_before = warehouse.rows("SELECT count(DISTINCT entity_id) FROM person_mentions")[0][0]

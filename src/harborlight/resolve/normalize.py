@@ -87,6 +87,7 @@ def normalize_business_name(raw: str | None) -> str | None:
 
 SQL_BUSINESS_NAME = "hl_business_name"
 SQL_PERSON_CLASS_KEYS = "hl_person_class_keys"
+SQL_STREET = "hl_street"
 
 
 def person_class_keys(raw: str | None) -> list[str]:
@@ -96,14 +97,15 @@ def person_class_keys(raw: str | None) -> list[str]:
 
 
 def register_sql_functions(con) -> None:
-    """Make `hl_business_name(text)` and `hl_person_class_keys(text)` available in SQL on a DuckDB
-    connection, so queries that compare a raw name with resolved names normalize it exactly as
-    resolution did."""
+    """Make `hl_business_name(text)`, `hl_person_class_keys(text)` and `hl_street(address)` available
+    in SQL on a DuckDB connection, so queries that compare a raw name or address with resolved ones
+    normalize it exactly as resolution did."""
     import duckdb
 
     functions = [
         (SQL_BUSINESS_NAME, normalize_business_name, "VARCHAR"),
         (SQL_PERSON_CLASS_KEYS, person_class_keys, "VARCHAR[]"),
+        (SQL_STREET, street_of, "VARCHAR"),
     ]
     for name, function, returns in functions:
         try:
@@ -158,6 +160,11 @@ def _fallback_address(raw: str) -> Address:
     street = " ".join(STREET_SUFFIXES.get(w, DIRECTIONS.get(w, w)) for w in street_words) or None
     unit = clean(parts[-1]) if len(parts) > 1 else None
     return Address(street, unit.replace(" ", "") if unit else None)
+
+
+def street_of(raw: str | None) -> str | None:
+    """The street of a raw address (number, direction, name, suffix), as mentions and premises key it."""
+    return parse_address(raw).street
 
 
 def zip5(raw: str | None) -> str | None:
