@@ -44,7 +44,8 @@ def test_middle_initials_are_kept_apart_from_the_given_name():
 @pytest.mark.parametrize(
     ("a", "b"),
     [("ZHANG", "CHANG"), ("XU", "HSU"), ("ZHOU", "CHOU"), ("LEE", "YI"), ("LEE", "RHEE"), ("PARK", "PAK"),
-     ("CHOI", "CHOE"), ("JUNG", "CHUNG"), ("KIM", "GIM")],
+     ("CHOI", "CHOE"), ("JUNG", "CHUNG"), ("KIM", "GIM"), ("ZENG", "TSANG"), ("ZENG", "TSENG"), ("LUO", "LAW"),
+     ("CAI", "TSAI"), ("PAN", "POON"), ("SEO", "SUH"), ("MOON", "MUN")],
 )
 def test_romanization_table_joins_the_variants(a, b):
     assert family_class(a) == family_class(b)
@@ -54,6 +55,15 @@ def test_romanization_keeps_unrelated_names_apart_and_leaves_unknown_names_alone
     assert family_class("PARK") != family_class("KIM")
     assert family_class("SMITH") == "SMITH"
     assert {"ZHANG", "PAK", "HSU"} <= known_family_names()
+
+
+@pytest.mark.parametrize("written", ["LEE JUN", "ZHANG WEI", "KIM SUNG", "WANG FENG", "LI FANG"])
+def test_a_given_name_syllable_is_not_read_as_a_family_name(written):
+    assert parse_person_name(written).family == written.split()[0]
+
+
+def test_vietnamese_d_with_stroke_folds_to_d():
+    assert parse_person_name("Đặng Thị Lan") == parse_person_name("DANG THI LAN")
 
 
 @pytest.mark.parametrize("empty", [None, "", "   ", ",", "-"])

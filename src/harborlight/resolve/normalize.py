@@ -51,6 +51,8 @@ def clean(text: str | None) -> str | None:
     """Upper case ASCII letters and digits, single spaces; None when nothing is left."""
     if text is None:
         return None
+    # Đ (Vietnamese D with stroke) has no decomposition: without this, ĐẶNG would fold to ANG.
+    text = text.replace("Đ", "D").replace("đ", "d")
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").upper()
     out = _SPACES.sub(" ", _NOT_WORD.sub(" ", folded)).strip()
     return out or None
