@@ -547,3 +547,16 @@ def test_one_name_at_two_addresses_with_none_in_common_ties_nothing(load_resolve
     fresh_warehouse.run("UPDATE person_mentions SET street = '5 HOME CT' WHERE entity_id = ?", [first])
     find_networks(fresh_warehouse)
     assert fresh_warehouse.rows("SELECT weight FROM business_links") == [(1.0,)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf"])
+def test_an_export_before_the_network_stage_names_nobody(fmt, load_resolved, fresh_warehouse, tmp_path):
+    """Nothing is decided before `networks` runs, so every person is shown by pseudonym,
+    whatever the order of commands (resolve, then export)."""
+    from harborlight.export import export
+
+    load_resolved(two_spa_records())
+    written = export(fresh_warehouse, fmt, tmp_path / fmt)
+    text = "".join((tmp_path / fmt / name).read_text(encoding="utf-8") for name in written).upper()
+    for secret in ("ZHANG", "SOO", "KIM", "MA777", "PARK"):
+        assert secret not in text, (fmt, secret)
