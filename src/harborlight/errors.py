@@ -1,4 +1,16 @@
-"""Typed errors. The CLI prints each one on a line of its own, never a traceback."""
+"""Typed errors. The CLI prints each one on a line of its own, never a traceback.
+
+Every error belongs to one kind, and the kind decides the command's exit code and, for
+the API, the HTTP status:
+
+| kind | class | exit code | HTTP |
+|---|---|---|---|
+| the request cannot be done as asked | `BadRequest` (`UsageError`, input rejected) | 2 | 400 |
+| what it names does not exist | `NotFound` | 3 | 404 |
+| the data it would read is stale, or conflicts | `Stale` | 4 | 409 |
+| it would break protection or the viewer's role | `Forbidden` (`ProtectionViolation`) | 5 | 403 |
+| the warehouse or the machine failed | `HarborlightError` itself, `WarehouseError` | 1 | 500 |
+"""
 
 from __future__ import annotations
 
@@ -6,11 +18,44 @@ from dataclasses import dataclass, field
 
 
 class HarborlightError(Exception):
-    """Base class for every error harborlight reports to its user."""
+    """Base class for every error harborlight reports to its user: something failed inside."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class BadRequest(HarborlightError):
+    """The request cannot be done as asked: a wrong option, a bad file, a missing folder."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class NotFound(BadRequest):
+    """The entity, network or file the request names does not exist."""
+
+    exit_code = 3
+    http_status = 404
+
+
+class Stale(HarborlightError):
+    """What the request would read is older than what it depends on; the message names the
+    command that brings it up to date."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class Forbidden(HarborlightError):
+    """The request would name a protected person, list one as a target, or show the viewer
+    what their role may not see. Nothing was written or shown."""
+
+    exit_code = 5
+    http_status = 403
 
 
 @dataclass
-class ContractError(HarborlightError):
+class ContractError(BadRequest):
     """One problem with one input file, located as precisely as the input allows.
 
     `line` is the 1-based physical line where the record starts (0 when the
@@ -34,7 +79,7 @@ class ContractError(HarborlightError):
 
 
 @dataclass
-class FileRejected(HarborlightError):
+class FileRejected(BadRequest):
     """A file that was not loaded at all, with every problem found in it (up to a cap)."""
 
     file: str
@@ -60,5 +105,5 @@ class WarehouseError(HarborlightError):
         super().__init__(message if sql is None else f"{message}\n  while running: {sql.strip()}")
 
 
-class UsageError(HarborlightError):
+class UsageError(BadRequest):
     """The user asked for something that cannot be done as asked."""

@@ -39,7 +39,7 @@ import html
 import json
 from collections.abc import Iterable
 
-from harborlight.errors import HarborlightError
+from harborlight.errors import Forbidden
 
 # Links to a business that make a person a presumed potential victim, not a target.
 WORKER_ROLES = ("therapist",)
@@ -98,7 +98,7 @@ def shown_name(entity_id: str, name: str | None, protected: bool) -> str:
     return name or ""
 
 
-class ProtectionViolation(HarborlightError):
+class ProtectionViolation(Forbidden):
     """An output would name a protected person, or list one as a target. Nothing was written."""
 
 
