@@ -147,3 +147,46 @@ def printed_as_whole_words(value: str, text: str) -> bool:
             return True
         start = text.find(value, start + 1)
     return False
+
+
+REDACTED = "[protected person]"
+
+
+class Protection:
+    """Who may be shown, as the warehouse decides it now: one object every read path asks.
+
+    `is_protected(person_id)` is true for every person not decided to be shown (fail closed);
+    `label` is the only way a person's name reaches a result; `redact` takes the recorded
+    identities of persons protected for cause out of record text (reviews, tips, excerpts)
+    before it leaves; `refuse` is the last check on a finished output.
+    """
+
+    def __init__(self, warehouse):
+        self._warehouse = warehouse
+        self.shown = frozenset(self._shown_ids(warehouse))
+        self._identities = [v for (v,) in warehouse.rows(protected_identities_sql(protected_for_cause_sql_for(warehouse)))] \
+            if warehouse.table_exists("person_mentions") else []
+
+    @staticmethod
+    def _shown_ids(warehouse) -> set[str]:
+        if not warehouse.table_exists("entities"):
+            return set()
+        protected = f"SELECT entity_id FROM entities WHERE kind = 'person' EXCEPT ({protected_sql_for(warehouse)})"
+        return {p for (p,) in warehouse.rows(protected)}
+
+    def is_protected(self, person_id: str) -> bool:
+        return person_id not in self.shown
+
+    def label(self, person_id: str, name: str | None) -> str:
+        return shown_name(person_id, name, self.is_protected(person_id))
+
+    def redact(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        for value in self._identities:
+            if printed_as_whole_words(value, text):
+                text = text.replace(value, REDACTED)
+        return text
+
+    def refuse(self, what: str, targets: Iterable[str], rendered: Iterable[str]) -> None:
+        refuse_unsafe_output(self._warehouse, what, targets, rendered)
