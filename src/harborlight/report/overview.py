@@ -16,8 +16,10 @@ from pathlib import Path
 from harborlight.errors import UsageError
 from harborlight.export.files import atomic_text_file
 from harborlight.indicators.fairness import AuditResult, audit
-from harborlight.network.view import NetworkView, network_view
-from harborlight.protection import refuse_unsafe_output
+from harborlight import read
+from harborlight.protection import Protection, ProtectionViolation, refuse_unsafe_output
+from harborlight.read import NetworkView
+from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.report.charts import BANDS, risk_bins, risk_histogram_svg
 from harborlight.report.diagram import LEGEND, network_diagram, render_svg
 from harborlight.report.page import document, escape, items, table
@@ -51,12 +53,18 @@ def top_network_ids(warehouse: Warehouse, top: int) -> list[str]:
 
 
 def build_report(
-    warehouse: Warehouse, groups: dict[str, tuple[str, bool | None]] | None = None, top: int = DEFAULT_TOP
+    warehouse: Warehouse, groups: dict[str, tuple[str, bool | None]] | None = None, top: int = DEFAULT_TOP,
+    viewer: Viewer = ANALYST,
 ) -> Report:
     """Gather the report. `groups` (entity_id -> group, is_imb) runs the fairness audit; without it
-    the report says the audit was not run and how to run it."""
+    the report says the audit was not run and how to run it. The networks are read through the read
+    layer as `viewer` may see them."""
     require_current_resolution(warehouse)
-    views = [network_view(warehouse, nid) for nid in top_network_ids(warehouse, top)]
+    protection = Protection(warehouse)  # one decision for every network the report draws
+    try:
+        views = [read.network_view(warehouse, nid, viewer, protection) for nid in top_network_ids(warehouse, top)]
+    except ProtectionViolation as exc:  # name the output refused, as the final check would
+        raise ProtectionViolation(f"report refused: {exc}") from None
     fairness, note = None, "not run: give `harborlight report` --groups FILE (or --truth WORLD on a synthetic world)"
     if groups is not None:
         try:

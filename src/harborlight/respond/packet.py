@@ -17,6 +17,9 @@ from pathlib import Path
 from harborlight.export.files import atomic_text_file
 from harborlight.network.view import NetworkView, network_view, tie_phrase
 from harborlight.protection import refuse_unsafe_output
+from harborlight.read import records
+from harborlight.read.guard import Guard
+from harborlight.read.viewer import ANALYST
 from harborlight.report.diagram import LEGEND, network_diagram, render_svg
 from harborlight.report.page import document, escape, items, table
 from harborlight.warehouse import Warehouse
@@ -55,25 +58,13 @@ class Packet:
     operations: list[str] = field(default_factory=list)
 
 
-def _languages(warehouse: Warehouse, members: list[str]) -> tuple[list[str], list[str]]:
+def _languages(warehouse: Warehouse, members: list[str], guard: Guard) -> tuple[list[str], list[str]]:
     """Languages the evidence shows workers need: tip languages, and languages that reviews name."""
     found: dict[str, str] = {}
-    marks = ",".join("?" for _ in members)
-    if members and warehouse.table_exists("indicator_evidence"):
-        for code, source, record_id in warehouse.rows(
-            f"""SELECT DISTINCT t.language, t.source, t.record_id FROM indicator_evidence ev
-                JOIN tips t ON ev.record_type = 'tips' AND t.source = ev.source AND t.record_id = ev.record_id
-                WHERE ev.entity_id IN ({marks}) AND t.language IS NOT NULL AND t.language <> 'en'""",
-            members,
-        ):
-            found.setdefault(code, f"hotline tip {source}:{record_id} was in this language")
     if members:
-        for source, record_id, text in warehouse.rows(
-            f"""SELECT r.source, r.record_id, r.text FROM reviews r JOIN business_mentions bm
-                ON bm.record_type = 'listings' AND bm.source = r.source AND bm.record_id = r.listing_record_id
-                WHERE bm.entity_id IN ({marks})""",
-            members,
-        ):
+        for code, source, record_id in records.tip_languages(warehouse, members):
+            found.setdefault(code, f"hotline tip {source}:{record_id} was in this language")
+        for source, record_id, text, _, _ in records.reviews(warehouse, members, guard):
             for code, pattern in LANGUAGE_WORDS.items():
                 if re.search(pattern, text, re.IGNORECASE) and re.search(r"\b(spoke|speak|speaks|spoken)\b", text, re.IGNORECASE):
                     found.setdefault(code, f"review {source}:{record_id} says the staff spoke it")
@@ -129,15 +120,13 @@ def build_packet(warehouse: Warehouse, network_id: str) -> Packet:
     return packet_from_view(warehouse, network_view(warehouse, network_id))
 
 
-def packet_from_view(warehouse: Warehouse, view: NetworkView) -> Packet:
+def packet_from_view(warehouse: Warehouse, view: NetworkView, guard: Guard | None = None) -> Packet:
     members = [m[0] for m in view.members]
     evidence: dict[str, list[dict]] = {}
-    if members and warehouse.table_exists("indicator_evidence"):
-        marks = ",".join("?" for _ in members)
-        for entity_id, indicator, record_type, source, record_id, excerpt in warehouse.rows(
-            f"SELECT entity_id, indicator_id, record_type, source, record_id, excerpt FROM indicator_evidence "
-            f"WHERE entity_id IN ({marks}) ORDER BY entity_id, indicator_id, source, record_id",
-            members,
+    guard = guard or Guard.of(warehouse, ANALYST)
+    if members:
+        for entity_id, indicator, record_type, source, record_id, excerpt in records.indicator_evidence(
+            warehouse, members, guard
         ):
             evidence.setdefault(entity_id, []).append(
                 {"indicator": indicator, "record": f"{record_type}:{source}:{record_id}", "excerpt": excerpt}
@@ -147,7 +136,7 @@ def packet_from_view(warehouse: Warehouse, view: NetworkView) -> Packet:
         members,
     ) if members else []
     names = {b: name for b, name, _, _ in view.members}
-    languages, language_evidence = _languages(warehouse, members)
+    languages, language_evidence = _languages(warehouse, members, guard)
     services, unmet = _services(
         warehouse, {s for _, s in places if s}, {c for c, _ in places if c}, languages
     )
