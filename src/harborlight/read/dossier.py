@@ -13,7 +13,7 @@ from harborlight.protection import Protection
 from harborlight.read import records
 from harborlight.read.freshness import require_current
 from harborlight.read.guard import Guard
-from harborlight.read.premises import PremisesTimeline, premises_timeline
+from harborlight.read.premises import PremisesTimeline, timeline_of
 from harborlight.read.viewer import Viewer
 from harborlight.warehouse import Warehouse
 
@@ -108,8 +108,11 @@ def tied_people_sql(networked: bool) -> str:
     ORDER BY 3, 1, 4"""
 
 
-def premises_ids_sql() -> str:
-    return "SELECT premises_id FROM business_premises WHERE entity_id = ? ORDER BY first_seen NULLS LAST, premises_id"
+def business_premises_sql() -> str:
+    """The premises a business was seen at, first seen first."""
+    return """
+    SELECT p.premises_id, p.street, p.unit, p.city, p.state FROM business_premises bp JOIN premises p USING (premises_id)
+    WHERE bp.entity_id = ? ORDER BY bp.first_seen NULLS LAST, p.premises_id"""
 
 
 def network_of_sql() -> str:
@@ -129,34 +132,35 @@ def _risk(warehouse: Warehouse, business_id: str, guard: Guard) -> Risk | None:
                 tuple(explained.source_kinds), bool(explained.held_below_high))
 
 
-def _records(warehouse: Warehouse, business_id: str, guard: Guard) -> tuple[BusinessRecord, ...]:
+def _records(warehouse: Warehouse, business_id: str, guard: Guard, scored: bool) -> tuple[BusinessRecord, ...]:
+    """Its own records, its listings' reviews, and the tips scoring tied to it (none before scoring)."""
     mentioned = [BusinessRecord(t, s, r, guard.text(name), when, None)
                  for t, s, r, name, when in warehouse.rows(mention_records_sql(), [business_id])]
     reviewed = [BusinessRecord("reviews", s, r, None, posted, text)
                 for s, r, text, _, posted in records.reviews(warehouse, [business_id], guard)]
     tipped = [BusinessRecord("tips", s, r, None, received, text)
-              for s, r, received, text in records.tips(warehouse, business_id, guard)]
+              for s, r, received, text in (records.tips(warehouse, business_id, guard) if scored else [])]
     return tuple(mentioned + reviewed + tipped)
 
 
 def business_dossier(warehouse: Warehouse, business_id: str, viewer: Viewer,
                      protection: Protection | None = None) -> BusinessDossier:
     """Everything the warehouse holds about one business, as `viewer` may see it. NotFound for an unknown id."""
-    require_current(warehouse, "resolve")
-    found = warehouse.rows(business_sql(), [business_id]) if warehouse.table_exists("entities") else []
+    tables = require_current(warehouse, "resolve")
+    found = warehouse.rows(business_sql(), [business_id]) if "entities" in tables else []
     if not found:
         raise NotFound(f"no business {business_id}: business ids begin biz- (see `harborlight export`)")
     name, address, city, state, zip_code = found[0]
     guard = Guard.of(warehouse, viewer, protection)
-    networked = warehouse.table_exists("graph_edges")
+    networked = "graph_edges" in tables
     params = [business_id] if networked else [business_id, business_id]
     people = tuple(
         TiedPerson(person_id, guard.person(person_id, person_name), guard.is_protected(person_id), kind, record)
         for person_id, person_name, kind, record in warehouse.rows(tied_people_sql(networked), params))
-    premises = tuple(premises_timeline(warehouse, p, viewer, guard.protection)
-                     for (p,) in warehouse.rows(premises_ids_sql(), [business_id]))
-    network = warehouse.rows(network_of_sql(), [business_id]) if warehouse.table_exists("network_members") else []
+    premises = tuple(timeline_of(warehouse, guard, *row) for row in warehouse.rows(business_premises_sql(), [business_id]))
+    network = warehouse.rows(network_of_sql(), [business_id]) if "network_members" in tables else []
     return BusinessDossier(
         business_id, guard.text(name) or business_id, address, city, state, zip_code,
-        _records(warehouse, business_id, guard), _risk(warehouse, business_id, guard), premises,
+        _records(warehouse, business_id, guard, "indicator_evidence" in tables),
+        _risk(warehouse, business_id, guard) if "business_scores" in tables else None, premises,
         network[0][0] if network else None, people)

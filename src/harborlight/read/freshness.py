@@ -13,7 +13,13 @@ from harborlight.warehouse import Warehouse
 AFTER_RESOLUTION = ("resolve", "score", "networks")
 
 
-def require_current(warehouse: Warehouse, *stages: str) -> None:
-    """Raise, naming the command to run, when what `stages` wrote is older than what it was built on."""
+def tables_sql() -> str:
+    return "SELECT table_name FROM information_schema.tables"
+
+
+def require_current(warehouse: Warehouse, *stages: str) -> frozenset[str]:
+    """Raise, naming the command to run, when what `stages` wrote is older than what it was built on.
+    Returns the tables the warehouse holds, so a read asks once which stages have run."""
     if any(stage in AFTER_RESOLUTION for stage in stages):
         require_current_resolution(warehouse)
+    return frozenset(name for (name,) in warehouse.rows(tables_sql()))

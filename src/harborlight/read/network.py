@@ -171,9 +171,9 @@ def cities_sql() -> str:
     WHERE m.network_id = ? AND e.city IS NOT NULL ORDER BY 2, 1"""
 
 
-def _require_network(warehouse: Warehouse, network_id: str) -> float | None:
+def _require_network(warehouse: Warehouse, tables: frozenset[str], network_id: str) -> float | None:
     """The network's risk; the network stage must have run and the id must be one of its networks."""
-    if not warehouse.table_exists("networks"):
+    if "networks" not in tables:
         raise UsageError("no networks yet: run `harborlight networks` first")
     found = warehouse.rows(network_sql(), [network_id])
     if not found:
@@ -203,11 +203,11 @@ def _controller(warehouse: Warehouse, guard: Guard, network_id: str, person_id: 
 def network_view(warehouse: Warehouse, network_id: str, viewer: Viewer,
                  protection: Protection | None = None) -> NetworkView:
     """One network as `viewer` may see it. Raises NotFound for an unknown id."""
-    require_current(warehouse, "networks")
-    risk = _require_network(warehouse, network_id)
+    tables = require_current(warehouse, "networks")
+    risk = _require_network(warehouse, tables, network_id)
     guard = Guard.of(warehouse, viewer, protection)
     members = tuple(Member(b, guard.text(name) or b, score, band) for b, name, score, band in warehouse.rows(
-        members_sql(warehouse.table_exists("business_scores")), [network_id]))
+        members_sql("business_scores" in tables), [network_id]))
     controllers = tuple(_controller(warehouse, guard, network_id, person_id, name, score)
                         for person_id, name, score in _ranked(warehouse, guard, network_id))
     timeline = tuple(TimelineEntry(street, b, guard.text(name) or b, first, last)
@@ -223,8 +223,8 @@ def controller(warehouse: Warehouse, network_id: str, person_id: str, viewer: Vi
                protection: Protection | None = None) -> Controller:
     """One ranked controller of one network, with their ties and evidence. Anyone else, protected
     people included, is not found: the answer says nothing more about them."""
-    require_current(warehouse, "networks")
-    _require_network(warehouse, network_id)
+    tables = require_current(warehouse, "networks")
+    _require_network(warehouse, tables, network_id)
     guard = Guard.of(warehouse, viewer, protection)
     for ranked_id, name, score in _ranked(warehouse, guard, network_id):
         if ranked_id == person_id:

@@ -39,13 +39,17 @@ def premises_sql() -> str:
 def premises_timeline(warehouse: Warehouse, premises_id: str, viewer: Viewer,
                       protection: Protection | None = None) -> PremisesTimeline:
     """The businesses seen at one premises. Raises NotFound for an unknown id."""
-    require_current(warehouse, "resolve")
-    if not warehouse.table_exists("premises"):
+    if "premises" not in require_current(warehouse, "resolve"):
         raise UsageError("no premises yet: run `harborlight resolve` first")
     found = warehouse.rows(premises_sql(), [premises_id])
     if not found:
         raise NotFound(f"no premises {premises_id}")
-    guard = Guard.of(warehouse, viewer, protection)
+    return timeline_of(warehouse, Guard.of(warehouse, viewer, protection), premises_id, *found[0])
+
+
+def timeline_of(warehouse: Warehouse, guard: Guard, premises_id: str, street: str, unit: str | None,
+                city: str | None, state: str | None) -> PremisesTimeline:
+    """The timeline of a premises already known to exist (the dossier reads its business's premises)."""
     occupants = tuple(Occupant(b, guard.text(name) or b, first, last)
                       for b, name, first, last in warehouse.rows(premises_history_sql(), [premises_id]))
-    return PremisesTimeline(premises_id, *found[0], occupants)
+    return PremisesTimeline(premises_id, street, unit, city, state, occupants)

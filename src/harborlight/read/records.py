@@ -77,8 +77,7 @@ def tips_sql() -> str:
 
 
 def tips(warehouse: Warehouse, business_id: str, guard: Guard) -> list[tuple]:
-    """(source, record_id, received_at, text) of the tips about one business; the text as the role may see it."""
-    if not warehouse.table_exists("indicator_evidence"):
-        return []
+    """(source, record_id, received_at, text) of the tips about one business; the text as the role may see it.
+    Only after scoring: scoring ties tips to businesses."""
     return [(source, record_id, received, guard.tip(text))
             for source, record_id, received, text in warehouse.rows(tips_sql(), [business_id])]

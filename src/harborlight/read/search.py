@@ -84,19 +84,19 @@ def controller_of_sql() -> str:
     return "SELECT network_id FROM network_persons WHERE person_id = ? AND NOT protected ORDER BY network_id"
 
 
-def _networks_of(warehouse: Warehouse, person_id: str) -> tuple[str, ...]:
-    if not warehouse.table_exists("network_persons"):
+def _networks_of(warehouse: Warehouse, person_id: str, ranked: bool) -> tuple[str, ...]:
+    if not ranked:
         return ()
     return tuple(n for (n,) in warehouse.rows(controller_of_sql(), [person_id]))
 
 
-def _persons(warehouse: Warehouse, guard: Guard, query: str, limit: int) -> list[PersonHit]:
+def _persons(warehouse: Warehouse, guard: Guard, query: str, limit: int, ranked: bool) -> list[PersonHit]:
     hits = []
     for person_id, name in warehouse.rows(persons_sql(), [query, query, query]):
         if len(hits) >= limit:
             break
         if not guard.is_protected(person_id):
-            hits.append(PersonHit(person_id, guard.person(person_id, name), False, _networks_of(warehouse, person_id)))
+            hits.append(PersonHit(person_id, guard.person(person_id, name), False, _networks_of(warehouse, person_id, ranked)))
         elif person_id == query:  # a protected person, asked for by id
             hits.append(PersonHit(person_id, guard.pseudonym(person_id), True, ()))
     if not hits and query.startswith("worker-"):  # a protected person, asked for by pseudonym
@@ -108,17 +108,18 @@ def _persons(warehouse: Warehouse, guard: Guard, query: str, limit: int) -> list
 def search(warehouse: Warehouse, query: str, viewer: Viewer, limit: int = DEFAULT_LIMIT,
            protection: Protection | None = None) -> SearchResults:
     """Businesses, networks and people matching `query` (a name or part of one, or an id)."""
-    require_current(warehouse, "resolve")
+    tables = require_current(warehouse, "resolve")
     query = (query or "").strip()
     if not query:
         raise BadRequest("search needs a name or an id")
     guard = Guard.of(warehouse, viewer, protection)
-    if guard.text(query) != query or not warehouse.table_exists("entities"):
-        return SearchResults(query, (), (), ())  # it names a protected person: nothing, not even a business
-    networked = warehouse.table_exists("network_members")
+    if guard.text(query) != query or "entities" not in tables:
+        # It names a protected person: nothing, not even a business, and the query comes back redacted.
+        return SearchResults(guard.text(query), (), (), ())
+    networked = "network_members" in tables
     businesses = [BusinessHit(b, guard.text(name) or b, city, state, network)
                   for b, name, city, state, network in warehouse.rows(businesses_sql(networked), [query, query, query, limit])]
     networks = [NetworkHit(*row) for row in warehouse.rows(
         networks_sql(), [query, sorted({b.network_id for b in businesses if b.network_id}), query, limit])] \
-        if warehouse.table_exists("networks") else []
-    return SearchResults(query, tuple(businesses), tuple(networks), tuple(_persons(warehouse, guard, query, limit)))
+        if "networks" in tables else []
+    return SearchResults(query, tuple(businesses), tuple(networks), tuple(_persons(warehouse, guard, query, limit, "network_persons" in tables)))
