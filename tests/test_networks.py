@@ -560,3 +560,15 @@ def test_an_export_before_the_network_stage_names_nobody(fmt, load_resolved, fre
     text = "".join((tmp_path / fmt / name).read_text(encoding="utf-8") for name in written).upper()
     for secret in ("ZHANG", "SOO", "KIM", "MA777", "PARK"):
         assert secret not in text, (fmt, secret)
+
+
+def test_the_network_command_prints_the_read_layers_view_with_its_cities_and_no_protected_name(network_ready, fresh_warehouse,
+                                                                                              tmp_path):
+    from test_cli import harborlight
+
+    fresh_warehouse.close()  # the command opens the warehouse in a process of its own
+    result = harborlight("network", network_ready, "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "cities: Miami, FL" in result.stdout and "ZHANG" in result.stdout.upper() and "worker-" in result.stdout
+    for secret in ("SOO", "MA777", "PARK", "Lone Rd"):
+        assert secret not in result.stdout.upper()
