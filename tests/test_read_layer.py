@@ -246,6 +246,12 @@ def test_a_business_search_finds_the_business_and_its_network(two_spas, fresh_wa
     assert [n.network_id for n in found.networks] == [two_spas]
 
 
+def test_a_search_takes_wildcards_literally(two_spas, fresh_warehouse):
+    for query in ("%", "_", "%spa%"):
+        found = read.search(fresh_warehouse, query, read.ANALYST)
+        assert (found.businesses, found.persons) == ((), ()), query
+
+
 def test_an_empty_search_is_a_bad_request(two_spas, fresh_warehouse):
     with pytest.raises(BadRequest, match="search needs"):
         read.search(fresh_warehouse, "  ", read.ANALYST)

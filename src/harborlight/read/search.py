@@ -52,11 +52,11 @@ class SearchResults:
 
 
 def businesses_sql(networked: bool) -> str:
-    """Businesses whose id is the query or whose name holds it, case aside."""
+    """Businesses whose id is the query or whose name holds it, case aside (no wildcards: `%` is a `%`)."""
     network = "(SELECT min(network_id) FROM network_members m WHERE m.business_id = e.entity_id)" if networked else "NULL"
     return f"""
     SELECT e.entity_id, e.name, e.city, e.state, {network} FROM entities e
-    WHERE e.kind = 'business' AND (e.entity_id = ? OR e.name ILIKE '%' || ? || '%')
+    WHERE e.kind = 'business' AND (e.entity_id = ? OR contains(lower(e.name), lower(?)))
     ORDER BY e.entity_id = ? DESC, e.name, e.entity_id LIMIT ?"""
 
 
@@ -72,7 +72,7 @@ def persons_sql() -> str:
     """Person entities whose id is the query or whose name holds it: candidates, filtered to the shown."""
     return """
     SELECT entity_id, name FROM entities
-    WHERE kind = 'person' AND (entity_id = ? OR name ILIKE '%' || ? || '%')
+    WHERE kind = 'person' AND (entity_id = ? OR contains(lower(name), lower(?)))
     ORDER BY entity_id = ? DESC, name, entity_id"""
 
 
