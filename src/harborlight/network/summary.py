@@ -128,3 +128,71 @@ def summary_lines(summaries: list[NetworkSummary], width: int = WIDTH) -> list[s
         if names:
             lines.append(indent + _fit(names, width - len(indent)))
     return lines
+
+
+# How each kind of control evidence reads (network/controllers.py's QUALIFYING_EVIDENCE).
+EVIDENCE_WORDS = {
+    "manager_role": "named manager",
+    "registered_agent": "registered agent",
+    "holdings": "officer of a managing company",
+    "network_address": "their address on the network's filings",
+}
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five")
+
+
+def controller_parts_sql(scored: bool) -> str:
+    """The parts of each ranked controller's score in one network (see network/controllers.py):
+    the qualifying kinds of control evidence, the high-risk businesses reached (all businesses when
+    none is high risk), and persistence across successors at one premises."""
+    from harborlight.network.controllers import PERSISTENCE, qualified_evidence_sql
+
+    high = "coalesce(s.risk_band = 'high', FALSE)" if scored else "FALSE"
+    scores = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
+    return f"""
+    WITH kinds AS (
+      SELECT person_id, list(DISTINCT evidence ORDER BY evidence) AS kinds
+      FROM ({qualified_evidence_sql()}) WHERE network_id = ? GROUP BY person_id
+    ),
+    members AS (
+      SELECT m.business_id, {high} AS high FROM network_members m {scores} WHERE m.network_id = ?
+    ),
+    totals AS (SELECT count(*) FILTER (WHERE high) AS n_high, count(*) AS n_all FROM members),
+    reach AS (
+      SELECT t.person_id, count(DISTINCT t.business_id) AS businesses,
+             count(DISTINCT t.business_id) FILTER (WHERE m.high) AS high_businesses
+      FROM person_ties t JOIN members m USING (business_id) GROUP BY t.person_id
+    ),
+    persistent AS (
+      SELECT DISTINCT person_id FROM control_evidence WHERE network_id = ? AND evidence = '{PERSISTENCE}'
+    )
+    SELECT np.person_id, np.controller_score, coalesce(k.kinds, []), coalesce(r.businesses, 0),
+           coalesce(r.high_businesses, 0), t.n_high, t.n_all, p.person_id IS NOT NULL
+    FROM network_persons np CROSS JOIN totals t
+    LEFT JOIN kinds k USING (person_id) LEFT JOIN reach r USING (person_id) LEFT JOIN persistent p USING (person_id)
+    WHERE np.network_id = ? AND NOT np.protected
+    ORDER BY np.controller_score DESC, np.person_id"""
+
+
+def score_words(score: float, kinds: list[str], reached: int, of: int, high_risk: bool, persistent: bool) -> str:
+    """ "0.80: two kinds of control evidence (registered agent, named manager), reaches 3 of 4 high-risk
+    businesses": a controller's score and what it is made of, in words."""
+    count = _NUMBER_WORDS[len(kinds)] if len(kinds) < len(_NUMBER_WORDS) else str(len(kinds))
+    evidence = f"{count} kind{'' if len(kinds) == 1 else 's'} of control evidence"
+    if kinds:
+        evidence += " (" + ", ".join(EVIDENCE_WORDS.get(k, k.replace("_", " ")) for k in kinds) + ")"
+    reach = f"reaches {reached} of {of} {'high-risk ' if high_risk else ''}businesses"
+    persistence = "; stayed on as one business succeeded another at the same premises" if persistent else ""
+    return f"{score:.2f}: {evidence}, {reach}{persistence}"
+
+
+def controller_explanations(warehouse: Warehouse, network_id: str) -> dict[str, str]:
+    """person id -> the controller's score explained in words, for every ranked controller of a network."""
+    needed = ("network_persons", "person_ties", "control_evidence", "network_members")
+    if not all(warehouse.table_exists(t) for t in needed):
+        return {}
+    sql = controller_parts_sql(warehouse.table_exists("business_scores"))
+    return {
+        person_id: score_words(score, list(kinds), high if n_high else businesses, n_high or n_all, bool(n_high), persistent)
+        for person_id, score, kinds, businesses, high, n_high, n_all, persistent
+        in warehouse.rows(sql, [network_id, network_id, network_id, network_id])
+    }

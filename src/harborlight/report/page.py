@@ -20,7 +20,7 @@ th{background:#f1f1f1}td.n{text-align:right;font-variant-numeric:tabular-nums}td
 td span.note{white-space:nowrap}.shows{color:#555}td p.shows{margin:0 0 .3em}
 .instructions{border:3px solid #b00;padding:0 1em}.instructions h2{margin-top:.6em}
 .headline{font-size:1.15em;font-weight:600;border-left:6px solid #b00;padding:.4em .8em;background:#fff4f4}
-.flag{color:#b00;font-weight:700}.pass{color:#07600f;font-weight:700}.fail{color:#b00;font-weight:700}
+.flag{color:#b00;font-weight:700}tr.flagged td{background:#fff4f4}tr.flagged td:first-child{border-left:5px solid #b00}.pass{color:#07600f;font-weight:700}.fail{color:#b00;font-weight:700}
 .note{color:#555}figure{margin:1em 0 2em}figcaption{color:#444}
 svg text{font:11px system-ui,sans-serif}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}figure,table{break-inside:avoid}}

@@ -20,7 +20,7 @@ from harborlight.export.files import atomic_text_file
 from harborlight.indicators.catalog import all_indicators
 from harborlight.network.view import NetworkView, network_view, tie_phrase
 from harborlight.protection import refuse_unsafe_output
-from harborlight.report.diagram import LEGEND, network_diagram, render_svg
+from harborlight.report.diagram import network_diagram, render_svg
 from harborlight.report.page import Html, document, escape, items, lines, table
 from harborlight.warehouse import Warehouse
 
@@ -366,7 +366,7 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
         f"{_count(len(packet.controllers), 'controller')}; {packet.potential_victims} potential victims.</p>",
         "<section class='instructions' id='instructions'><h2>Standing instructions</h2>"
         + items(packet.instructions) + "</section>",
-        f"<figure>{diagram_svg}{LEGEND}<figcaption>Who ties the businesses together.</figcaption></figure>"
+        f"<figure>{diagram_svg}<figcaption>Who ties the businesses together.</figcaption></figure>"
         if diagram_svg else "",
         "<h2 id='controllers'>Controllers</h2>",
         table(["controller", "score", "evidence"],
