@@ -162,7 +162,8 @@ def operation_lines(op: OperationLine, width: int = 80) -> list[str]:
     any), then its dates, arrests by role, referrals, charges and networks. A block, not a table row,
     so it reads the same when piped at 80 columns."""
     t = op.tally
-    head = (f"FLAGGED {op.operation}: {t.victim_arrests:,} potential victims arrested" if t.flagged
+    victims = "potential victim" if t.victim_arrests == 1 else "potential victims"
+    head = (f"FLAGGED {op.operation}: {t.victim_arrests:,} {victims} arrested" if t.flagged
             else f"{op.operation}: no potential victims arrested")
     dates = op.first_date if op.first_date == op.last_date else f"{op.first_date} to {op.last_date}"
     agencies = f" by {', '.join(op.agencies)}" if op.agencies else ""
