@@ -27,6 +27,8 @@ def test_packet_lists_controllers_with_evidence_and_counts_workers_without_namin
     assert "ZHANG" in packet["controllers"][0]["name"].upper()
     assert {e["tie"] for e in packet["controllers"][0]["evidence"]} >= {"officer", "registered_agent"}
     assert packet["potential_victims"] >= 1
+    top = packet["controllers"][0]
+    assert top["score_explained"].startswith(f"{top['controller_score']:.2f}: ") and "control evidence" in top["score_explained"]
     for text in (page, json_path.read_text(encoding="utf-8")):
         for secret in ("SOO", "Soo", "MA777", "PARK, MIN", "Lone Rd"):
             assert secret not in text

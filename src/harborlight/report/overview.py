@@ -23,7 +23,7 @@ from harborlight.network.controllers import CONTROL_WEIGHT, PERSISTENCE_WEIGHT, 
 from harborlight.network.summary import controller_explanations
 from harborlight.report.charts import BANDS, bands_in_use, risk_bins, risk_histogram_svg
 from harborlight.report.diagram import network_diagram, render_svg
-from harborlight.report.page import Html, document, escape, items, table
+from harborlight.report.page import Html, document, escape, items, plural, table
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.respond.outcomes import Ledger, outcomes_ledger
 from harborlight.status import warehouse_status
@@ -88,8 +88,9 @@ def _network_section(view: NetworkView, svg: str, words: dict[str, str] | None =
     operations = [f"Enforcement: {op}" for op in view.operations]
     return "".join([
         f"<section class='network' id='{escape(view.network_id)}'>",
-        f"<h3>{escape(view.network_id)}: risk {escape(risk)}, {len(view.members)} businesses, "
-        f"{len(view.controllers)} controllers, {len(view.protected)} protected people</h3>",
+        f"<h3>{escape(view.network_id)}: risk {escape(risk)}, {plural(len(view.members), 'business', 'businesses')}, "
+        f"{plural(len(view.controllers), 'controller')}, {plural(len(view.protected), 'protected person', 'protected people')}"
+        "</h3>",
         f"<figure>{svg}<figcaption>Packet: <code>harborlight packet {escape(view.network_id)} --out DIR</code>"
         "</figcaption></figure>",
         items(controllers, cls="controllers")

@@ -64,6 +64,11 @@ def table(
     return Html(f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 controller", "3 controllers": a count with its noun."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def lines(*parts: object, note: Iterable[int] = ()) -> Html:
     """Short lines in one cell, one under the other; those whose index is in `note` in the quieter colour."""
     quiet = set(note)

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from harborlight.export.files import atomic_text_file
 from harborlight.indicators.catalog import all_indicators
+from harborlight.network.summary import controller_explanations
 from harborlight.network.view import NetworkView, network_view, tie_phrase
 from harborlight.protection import refuse_unsafe_output
 from harborlight.report.diagram import network_diagram, render_svg
-from harborlight.report.page import Html, document, escape, items, lines, table
+from harborlight.report.page import Html, document, escape, items, lines, plural, table
 from harborlight.warehouse import Warehouse
 
 STANDING_INSTRUCTIONS = [
@@ -297,6 +298,7 @@ def packet_from_view(warehouse: Warehouse, view: NetworkView, today: date | None
     cities = {(c or "").strip().upper() for c, _ in places.values() if c}
     services, unmet = _services(warehouse, states, cities, languages, members)
     dates = business_dates(warehouse, members, today)
+    explained = controller_explanations(warehouse, view.network_id) if view.controllers else {}
     return Packet(
         network_id=view.network_id,
         risk_score=view.risk_score,
@@ -307,6 +309,7 @@ def packet_from_view(warehouse: Warehouse, view: NetworkView, today: date | None
                      "evidence": evidence.get(b, [])}
                     for b, n, r, band in view.members],
         controllers=[{"entity_id": c.person_id, "name": c.name, "controller_score": c.score,
+                      "score_explained": explained.get(c.person_id, ""),
                       "evidence": [{"business": b, "business_name": names.get(b, ""), "tie": k, "record": ref}
                                    for b, k, ref in c.ties]}
                      for c in view.controllers],
@@ -340,10 +343,6 @@ def _indicator_counts(evidence: list[dict]) -> str:
     return "; ".join(f"{w} ({n} record{'s' if n > 1 else ''})" for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
 def _where(p: dict) -> str:
     if p["same_city"]:
         return "same city"
@@ -363,7 +362,7 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
     return document(f"Investigation packet {packet.network_id}", [
         f"<h1>Investigation packet: network {escape(packet.network_id)}</h1>",
         f"<p id='summary'>Risk {escape(risk)}; {len(packet.businesses)} businesses{escape(_spans(packet.cities))}; "
-        f"{_count(len(packet.controllers), 'controller')}; {packet.potential_victims} potential victims.</p>",
+        f"{plural(len(packet.controllers), 'controller')}; {packet.potential_victims} potential victims.</p>",
         "<section class='instructions' id='instructions'><h2>Standing instructions</h2>"
         + items(packet.instructions) + "</section>",
         f"<figure>{diagram_svg}<figcaption>Who ties the businesses together.</figcaption></figure>"
@@ -371,8 +370,9 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
         "<h2 id='controllers'>Controllers</h2>",
         table(["controller", "score", "evidence"],
               [[lines(c["name"], c["entity_id"], note=[1]), f"{c['controller_score']:.2f}",
-                items(f"{tie_phrase(x['tie'])} {x['business_name']} ({x['business']}) [{x['record']}]"
-                      for x in c["evidence"])]
+                Html((f"<p class='shows'>Score {escape(c['score_explained'])}.</p>" if c.get("score_explained") else "")
+                     + items(f"{tie_phrase(x['tie'])} {x['business_name']} ({x['business']}) [{x['record']}]"
+                             for x in c["evidence"]))]
                for c in packet.controllers], numeric=[1]),
         "<h2 id='businesses'>Businesses</h2>",
         table(["business", "risk", "seen", "indicators and evidence"],
