@@ -12,6 +12,11 @@
 The layout is computed, not simulated, so the same network is drawn the same way every
 time: businesses in id order around the ring; each person at the mean angle of the
 businesses they are tied to.
+
+Names stay legible up to MAX_LABELLED businesses: every label's box is estimated from the
+font (`text_width`), and labels that would overlap are moved outward, one at a time, until
+none does; a name moved off its square gets a dotted pointer. The drawing grows to hold
+them, and carries its own legend: one entry for every kind of mark and line it draws.
 """
 
 from __future__ import annotations
@@ -261,9 +266,9 @@ def render_svg(d: Diagram) -> str:
     for b, name, band in d.businesses:
         x, y = pos[b]
         used.add("business")
-        label = texts.get(((x, y), False))
-        text = (f"<text x='{label.x:.1f}' y='{label.y:.1f}' text-anchor='{label.anchor}'>{escape(label.text)}</text>"
-                if label else "")
+        named = texts.get(((x, y), False))
+        text = (f"<text x='{named.x:.1f}' y='{named.y:.1f}' text-anchor='{named.anchor}'>{escape(named.text)}</text>"
+                if named else "")
         nodes.append(
             f"<g class='business'><rect x='{x - 8:.1f}' y='{y - 8:.1f}' width='16' height='16' fill='{BAND_FILL.get(band, BAND_FILL[None])}' "
             f"stroke='#222'/><title>{escape(name)} ({escape(b)}), risk {escape(band or 'unscored')}</title>{text}</g>"

@@ -158,7 +158,7 @@ def _distances(warehouse: Warehouse, members: list[str]) -> dict[tuple[str, str]
 
 
 def _services(
-    warehouse: Warehouse, states: set[str], cities: set[str], languages: list[str], members: list[str] = ()
+    warehouse: Warehouse, states: set[str], cities: set[str], languages: list[str], members: list[str] | None = None
 ) -> tuple[list[dict], list[str]]:
     """Providers in the network's areas only, nearest first: its cities, then providers within AREA_KM
     of its nearest business (where listings give coordinates; elsewhere in its states where they
@@ -168,7 +168,7 @@ def _services(
         "WHERE upper(state) IN (SELECT unnest(?::VARCHAR[])) ORDER BY name",
         [sorted(states)],
     ) if states else []
-    distance = _distances(warehouse, list(members)) if rows else {}
+    distance = _distances(warehouse, members or []) if rows else {}
     plan = []
     for p in rows:
         services = [s for s in (p["services"] or []) if s in NEEDED_SERVICES or s in ("hotline", "case_management")]
@@ -187,9 +187,10 @@ def _services(
     plan.sort(key=lambda p: (not p["same_city"], p["distance_km"] is None, p["distance_km"] or 0,
                              p["hours"] != "24h", -len(p["languages_matched"]), p["name"]))
     covered = {s for p in plan if p["accepts_referrals"] is not False for s in p["services"]}
-    spoken = {lang for p in rows for lang in set(p["languages"] or []) & set(languages)}
+    spoken_here = {name for p in plan for name in p["languages_matched"]}
     unmet = [f"no provider in the area offers {s}" for s in NEEDED_SERVICES if s not in covered]
-    unmet += [f"no provider in the area speaks {LANGUAGE_NAMES.get(lang, lang)}" for lang in languages if lang not in spoken]
+    unmet += [f"no provider in the area speaks {LANGUAGE_NAMES.get(lang, lang)}" for lang in languages
+              if LANGUAGE_NAMES.get(lang, lang) not in spoken_here]
     return plan, unmet
 
 
