@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test screenshots bench clean
 
 install: $(STAMP) $(CHROMIUM)
 
@@ -28,6 +28,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The README's screenshots (docs/img/), redrawn on purpose; `make test` writes its own to build/screenshots/.
+screenshots: install
+	HARBORLIGHT_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py
 
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'

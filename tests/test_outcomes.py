@@ -82,3 +82,30 @@ def test_outcomes_naming_a_networks_business_or_controller_are_shown_on_its_page
     assert list(view.operations) == ["Op Business", "Op Controller"]
     networks = {op.operation: op.networks for op in outcomes_ledger(fresh_warehouse).operations}
     assert networks["Op Controller"] == [network_ready] and networks["Op Worker"] == []
+
+
+def test_outcomes_piped_at_80_columns_fit_and_show_every_operation_and_its_flag(write_rows, tmp_path):
+    import os
+
+    rows = atlanta_rows() + [
+        outcome(200, "buyer", "arrest", "Operation Long Name For A Multi-Agency Sweep Of Massage Businesses 2023"),
+        outcome(201, "worker", "arrest", "Operation Long Name For A Multi-Agency Sweep Of Massage Businesses 2023"),
+        outcome(202, "controller", "conviction", "Op Quiet"),
+    ]
+    folder = write_rows("outcomes", rows).parent
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "HARBORLIGHT_DATA_DIR"} | {"COLUMNS": "80", "TERM": "dumb"}
+    run = lambda *a: subprocess.run([sys.executable, "-c", "from harborlight.cli import main; main()", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run("ingest", str(folder), "--data-dir", str(data)).returncode == 0
+    result = run("outcomes", "--data-dir", str(data))  # stdout is a pipe, not a terminal
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    assert "FLAGGED Operation Atlanta 2019: 109 potential victims arrested" in lines
+    long_name = [line for line in lines if "Operation Long Name" in line]
+    assert long_name and long_name[0].startswith("FLAGGED Operation Long Name")
+    text = " ".join(result.stdout.split())  # an operation's name may fold onto a second line
+    assert "Operation Long Name For A Multi-Agency Sweep Of Massage Businesses 2023: 1 potential victim arrested" in text
+    assert "Op Quiet: no potential victims arrested" in lines
+    assert "┃" not in result.stdout and "…" not in result.stdout  # no squeezed table, nothing cut

@@ -11,11 +11,14 @@ from test_outcomes import atlanta_rows
 from harborlight.ingest import ingest
 from harborlight.network.view import network_view
 from harborlight.protection import ProtectionViolation, pseudonym, refuse_unsafe_output
-from harborlight.report.charts import risk_bins
-from harborlight.report.diagram import network_diagram, render_svg
+from harborlight.indicators.scoring import Bands
+from harborlight.network.summary import controller_explanations
+from harborlight.report.charts import bands_in_use, risk_bins, risk_histogram_svg
+from harborlight.report.diagram import Diagram, network_diagram, render_svg, text_width
 from harborlight.report.overview import build_report, render_report, write_report
 
 WORKER_SECRETS = ("SOO", "Soo", "MA777", "PARK, MIN", "Lone Rd")
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_the_diagram_draws_businesses_controllers_and_pseudonymous_workers_differently(network_ready, fresh_warehouse):
@@ -55,7 +58,9 @@ def test_the_report_holds_every_section_and_leads_with_victim_arrests(network_re
     for section in ("sources", "risk", "networks", "fairness", "outcomes", "ledger"):
         assert f"id='{section}'" in page
     assert page.count("class='network-diagram'") == 1 and "class='risk-histogram'" in page
-    assert "FLAGGED: Operation Atlanta 2019" in page
+    flagged = re.search(r"<tr class='flagged'>(.*?)</tr>", page).group(1)
+    assert "FLAGGED</strong> Operation Atlanta 2019" in flagged
+    assert re.search(r"<td class='nw'>2019-\d\d-\d\d", flagged)  # dates stay on one line
     assert "Fairness audit not run: give" in page
     for secret in WORKER_SECRETS + ("Person 1",):
         assert secret not in page
@@ -121,3 +126,99 @@ def test_a_report_before_resolution_says_what_to_run(write_rows, fresh_warehouse
     with pytest.raises(UsageError, match="run `harborlight resolve` first"):
         write_report(fresh_warehouse, tmp_path / "report.html")
     assert not (tmp_path / "report.html").exists()
+
+
+def thirty_business_network() -> Diagram:
+    """A network of 30 businesses with long names of capitals (the widest text), four controllers tied to
+    overlapping sets of them, a protected person at each, and shared phones along the ring."""
+    words = ("ORCHID BODYWORK", "GOLDEN JADE", "SUNNY HEALTH", "Lucky Star", "THAI DAY", "Spring Wellness")
+    kinds = ("CORPORATION", "SPA L.L.C.", "Massage Center", "DAY SPA INC")
+    businesses = [(f"biz-{i:02d}", f"{words[i % 6]} {kinds[i % 4]} {i}", ("high", "elevated", "low", None)[i % 4])
+                  for i in range(30)]
+    ids = [b for b, _, _ in businesses]
+    controllers = [(f"per-{j}", name, ids[j * 5: j * 5 + 12])
+                   for j, name in enumerate(("PARK, HA-JI", "WANG, YAHUA", "JIANG, YU XIN LONGNAME", "LIM, KYU RA"))]
+    protected = [(f"Person {i}", [ids[i]]) for i in range(30)]
+    shared = [(ids[i], ids[i + 1], ["uses_phone"]) for i in range(0, 29, 2)]
+    return Diagram("net-thirty", businesses, controllers, protected, shared)
+
+
+def label_boxes(svg: str) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Every business and controller label in a drawn diagram with its box (left, top, right, bottom),
+    measured with the diagram's font metrics from the SVG's own coordinates and anchors."""
+    root = ElementTree.fromstring(svg)
+    boxes = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") not in ("business", "controller"):
+            continue
+        text = group.find(f"{SVG}text")
+        if text is None or not text.text:
+            continue
+        x, y = float(text.get("x")), float(text.get("y"))
+        width = text_width(text.text, bold=text.get("font-weight") == "bold")
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        boxes.append((text.text, (left, y - 10.5, left + width, y + 3.5)))
+    return boxes
+
+
+def test_a_30_business_network_is_drawn_with_no_two_labels_overlapping():
+    svg = render_svg(thirty_business_network())
+    boxes = label_boxes(svg)
+    assert len(boxes) == 30 + 4  # every business and every controller is named
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            overlap = box_a[0] < box_b[2] and box_b[0] < box_a[2] and box_a[1] < box_b[3] and box_b[1] < box_a[3]
+            assert not overlap, f"{a!r} overlaps {b!r}"
+    left, top, width, height = map(float, ElementTree.fromstring(svg).get("viewBox").split())
+    assert all(left <= box[0] and box[2] <= left + width and top <= box[1] and box[3] <= top + height
+               for _, box in boxes)  # and every label is inside the drawing
+
+
+def test_every_line_style_a_diagram_uses_is_in_its_legend(network_ready, fresh_warehouse):
+    for svg in (render_svg(thirty_business_network()),
+                render_svg(network_diagram(fresh_warehouse, network_view(fresh_warehouse, network_ready)))):
+        root = ElementTree.fromstring(svg)
+        legend = root.find(f"{SVG}g[@class='legend']")
+        keyed = {key.get("data-kind") for key in legend.iter(f"{SVG}g") if key.get("data-kind")}
+        drawn = {line.get("class").split()[-1] for line in root.findall(f"{SVG}line")}
+        assert drawn and drawn <= keyed
+        assert {"business", "controller", "protected"} <= keyed
+
+
+def test_the_histogram_has_both_axes_and_states_the_band_cutoffs():
+    bins = [{"low": n, "elevated": 0, "high": 0} for n in (950, 42, 19)] + [{"low": 0, "elevated": 5, "high": 0}] * 4 + [
+        {"low": 0, "elevated": 0, "high": 9}] * 3
+    root = ElementTree.fromstring(risk_histogram_svg(bins, Bands(0.35, 0.8)))
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    x_ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "tick x"]
+    y_ticks = [int(t.text.replace(",", "")) for t in root.iter(f"{SVG}text") if t.get("class") == "tick y"]
+    assert x_ticks == [f"{i / 10:.1f}" for i in range(11)]
+    assert y_ticks[0] == 0 and len(y_ticks) >= 3 and y_ticks == sorted(y_ticks)
+    assert {"risk_score", "businesses", "elevated ≥ 0.35", "high ≥ 0.80"} <= set(texts)
+    assert "950" in texts  # the tallest bar is drawn broken, and says how tall it is
+    assert y_ticks[-1] < 950 and root.find(f"{SVG}polyline[@class='break']") is not None
+
+
+def test_the_histogram_states_the_cutoffs_the_scores_were_banded_with(fresh_warehouse):
+    fresh_warehouse.run("CREATE TABLE business_scores (entity_id VARCHAR, risk_score DOUBLE, risk_band VARCHAR)")
+    fresh_warehouse.run("INSERT INTO business_scores VALUES ('a', 0.2, 'low'), ('b', 0.45, 'elevated'), ('c', 0.9, 'high')")
+    assert bands_in_use(fresh_warehouse) == Bands()  # the defaults explain these scores
+    fresh_warehouse.run("INSERT INTO business_scores VALUES ('d', 0.41, 'elevated'), ('e', 0.35, 'low'), ('f', 0.86, 'high')")
+    fresh_warehouse.run("UPDATE business_scores SET risk_band = 'elevated' WHERE entity_id = 'c'")
+    assert bands_in_use(fresh_warehouse) == Bands(0.41, 0.86)  # a run with --elevated and --high
+
+
+def test_controller_scores_are_explained_in_words_that_add_up_to_the_score(network_ready, fresh_warehouse, tmp_path):
+    view = network_view(fresh_warehouse, network_ready)
+    words = controller_explanations(fresh_warehouse, network_ready)
+    assert set(words) == {c.person_id for c in view.controllers}
+    for c in view.controllers:
+        said = words[c.person_id]
+        found = re.fullmatch(r"(\d\.\d\d): (one|two|three|four) kinds? of control evidence \(.+\), reaches (\d+) of "
+                             r"(\d+) (?:high-risk )?businesses(; stayed on .*)?", said)
+        assert found, said
+        kinds = ("one", "two", "three", "four").index(found.group(2)) + 1
+        added = 0.4 * min(1.0, kinds / 2) + 0.4 * int(found.group(3)) / int(found.group(4)) + 0.2 * bool(found.group(5))
+        assert found.group(1) == f"{c.score:.2f}" and abs(added - c.score) < 0.005
+    page = write_report(fresh_warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert all(w.replace("'", "&#x27;") in page for w in words.values())

@@ -260,17 +260,17 @@ def networks_command(
     the links, split again into connected groups, so one shared worker, phone or agent does
     not join two networks. Controllers are ranked only on evidence of control.
     """
+    from harborlight.network.summary import network_summaries, summary_lines
+
     with open_warehouse(_settings(data_dir)) as warehouse:
         report = find_networks(warehouse, threshold, hub_size, method, resolution, max_degree)
-        rows = warehouse.rows("SELECT network_id, n_businesses, n_persons, risk_score FROM networks LIMIT ?", [top])
+        summaries = network_summaries(warehouse, top)
     out.print(
         f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses; "
         f"{report.controllers:,} controllers ranked"
     )
-    table = Table("network", "businesses", "persons", "risk")
-    for network_id, n_businesses, n_persons, risk in rows:
-        table.add_row(network_id, f"{n_businesses:,}", f"{n_persons:,}", "" if risk is None else f"{risk:.3f}")
-    out.print(table)
+    for line in summary_lines(summaries, out.width):
+        out.print(escape(line), highlight=False)
 
 
 @app.command("network")
@@ -318,20 +318,10 @@ def outcomes_command(
     if as_json:
         sys.stdout.write(json.dumps(ledger.as_dict(), indent=2) + "\n")
         return
-    out.print(escape(ledger.headline()))
-    table = Table("operation", "dates", "arrests", "victims arrested", "controllers", "buyers", "referrals",
-                  "charges / convictions")
-    for op in ledger.operations:
-        t = op.tally
-        table.add_row(
-            escape(op.operation), f"{op.first_date} to {op.last_date}", f"{t.arrests:,}",
-            f"{t.victim_arrests:,} ({t.victim_share:.0%})", f"{t.control_arrests:,}", f"{t.buyer_arrests:,}",
-            f"{t.referrals:,}", f"{t.control_charges:,} / {t.control_convictions:,}",
-        )
-    out.print(table)
-    for op in ledger.operations:
-        if op.tally.flagged:
-            out.print(f"FLAGGED {escape(op.operation)}: {op.tally.victim_arrests:,} potential victims arrested")
+    from harborlight.respond.outcomes import ledger_lines
+
+    for line in ledger_lines(ledger, out.width):
+        out.print(escape(line), highlight=False)
 
 
 GroupsOption = Annotated[

@@ -17,12 +17,15 @@ from harborlight.errors import UsageError
 from harborlight.export.files import atomic_text_file
 from harborlight.indicators.fairness import AuditResult, audit
 from harborlight import read
+from harborlight.indicators.scoring import Bands
+from harborlight.network.controllers import CONTROL_WEIGHT, PERSISTENCE_WEIGHT, REACH_WEIGHT
+from harborlight.network.summary import controller_explanations
 from harborlight.protection import Protection, ProtectionViolation, refuse_unsafe_output
 from harborlight.read import NetworkView
 from harborlight.read.viewer import ANALYST, Viewer
-from harborlight.report.charts import BANDS, risk_bins, risk_histogram_svg
-from harborlight.report.diagram import LEGEND, network_diagram, render_svg
-from harborlight.report.page import document, escape, items, table
+from harborlight.report.charts import BANDS, bands_in_use, risk_bins, risk_histogram_svg
+from harborlight.report.diagram import network_diagram, render_svg
+from harborlight.report.page import Html, document, escape, items, plural, table
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.respond.outcomes import Ledger, outcomes_ledger
 from harborlight.status import warehouse_status
@@ -83,18 +86,23 @@ def build_report(
     )
 
 
-def _network_section(view: NetworkView, svg: str) -> str:
+def _network_section(view: NetworkView, svg: str, words: dict[str, str] | None = None) -> str:
+    """One network: its diagram, its controllers with their scores explained in words (`words`, from
+    `controller_explanations`; the bare score where there are none), and the operations that named it."""
+    words = words or {}
     risk = "unscored" if view.risk_score is None else f"{view.risk_score:.3f}"
-    controllers = [f"{c.name} ({c.person_id}), score {c.score:.2f}, tied to "
+    controllers = [f"{c.name} ({c.person_id}), score {words.get(c.person_id, f'{c.score:.2f}')}; tied to "
                    f"{len({b for b, _, _ in c.ties})} of its businesses" for c in view.controllers]
     operations = [f"Enforcement: {op}" for op in view.operations]
     return "".join([
         f"<section class='network' id='{escape(view.network_id)}'>",
-        f"<h3>{escape(view.network_id)}: risk {escape(risk)}, {len(view.members)} businesses, "
-        f"{len(view.controllers)} controllers, {len(view.protected)} protected people</h3>",
+        f"<h3>{escape(view.network_id)}: risk {escape(risk)}, {plural(len(view.members), 'business', 'businesses')}, "
+        f"{plural(len(view.controllers), 'controller')}, {plural(len(view.protected), 'protected person', 'protected people')}"
+        "</h3>",
         f"<figure>{svg}<figcaption>Packet: <code>harborlight packet {escape(view.network_id)} --out DIR</code>"
         "</figcaption></figure>",
-        items(controllers) or "<p class='note'>No controller ranked: the businesses are tied by phones, agents or premises.</p>",
+        items(controllers, cls="controllers")
+        or "<p class='note'>No controller ranked: the businesses are tied by phones, agents or premises.</p>",
         items(operations),
         "</section>",
     ])
@@ -115,28 +123,38 @@ def _fairness_section(report: Report) -> str:
 
 
 def _ledger_section(ledger: Ledger) -> str:
+    """The ledger table. Dates and network ids stay on one line; an operation that arrested potential
+    victims is a flagged row (red rule on its left, FLAGGED before its name)."""
     rows = []
     for op in ledger.operations:
         t = op.tally
         rows.append([
-            ("FLAGGED: " if t.flagged else "") + op.operation,
-            op.first_date if op.first_date == op.last_date else f"{op.first_date} to {op.last_date}", f"{t.arrests:,}",
-            f"{t.victim_arrests:,} ({t.victim_share:.0%})", f"{t.control_arrests:,}", f"{t.buyer_arrests:,}",
-            f"{t.referrals:,}", f"{t.control_charges:,} / {t.control_convictions:,}", ", ".join(op.networks),
+            Html(("<strong class='flag'>FLAGGED</strong> " if t.flagged else "") + escape(op.operation)),
+            op.first_date if op.first_date == op.last_date else Html(f"{escape(op.first_date)}<br>to {escape(op.last_date)}"),
+            f"{t.arrests:,}", f"{t.victim_arrests:,} ({t.victim_share:.0%})", f"{t.control_arrests:,}", f"{t.buyer_arrests:,}",
+            f"{t.referrals:,}", f"{t.control_charges:,} / {t.control_convictions:,}",
+            Html("<br>".join(escape(n) for n in op.networks)),
         ])
     return table(
         ["operation", "dates", "arrests", "victims arrested", "controllers arrested", "buyers arrested", "referrals",
          "charges / convictions of controllers", "networks"],
-        rows, numeric=[2, 3, 4, 5, 6, 7], id="ledger",
+        rows, numeric=[2, 3, 4, 5, 6, 7], id="ledger", nowrap=[1, 3, 8],
+        row_classes=["flagged" if op.tally.flagged else None for op in ledger.operations],
     )
 
 
-def render_report(report: Report, today: date | None = None) -> str:
+def render_report(
+    report: Report, today: date | None = None, bands: Bands | None = None,
+    controller_words: dict[str, str] | None = None,
+) -> str:
+    """The page. `bands` are the cut-offs drawn on the histogram (`bands_in_use`; the defaults without);
+    `controller_words` explains each drawn controller's score (`controller_explanations`)."""
     records = [
         [record_type, f"{sum(by_source.values()):,}", ", ".join(f"{source} {n:,}" for source, n in by_source.items())]
         for record_type, by_source in report.counts.items()
     ]
-    bands = {band: sum(b.get(band, 0) for b in report.risk_bins) for band in BANDS}
+    bands = bands or Bands()
+    counted = {band: sum(b.get(band, 0) for b in report.risk_bins) for band in BANDS}
     return document("harborlight report", [
         "<h1>harborlight report</h1>",
         f"<p class='note'>Made {escape((today or date.today()).isoformat())} from the warehouse. People who work "
@@ -146,12 +164,16 @@ def render_report(report: Report, today: date | None = None) -> str:
         "<h2 id='sources'>Records per source</h2>",
         table(["file", "records", "per source"], records, numeric=[1]),
         "<h2 id='risk'>Risk distribution</h2>",
-        f"<p>{bands['high']:,} businesses high, {bands['elevated']:,} elevated, {bands['low']:,} low. "
+        f"<p>{counted['high']:,} businesses high (risk_score ≥ {bands.high:.2f}), {counted['elevated']:,} elevated "
+        f"(≥ {bands.elevated:.2f}), {counted['low']:,} low. "
         "Scores come from conduct indicators only; `harborlight explain BUSINESS_ID` shows why.</p>",
-        f"<figure>{risk_histogram_svg(report.risk_bins)}</figure>",
+        f"<figure>{risk_histogram_svg(report.risk_bins, bands)}</figure>",
         f"<h2 id='networks'>Top networks ({len(report.networks)} of {report.n_networks:,})</h2>",
-        LEGEND,
-        *(_network_section(view, svg) for view, svg in report.networks),
+        f"<p class='note'>A controller's score is {CONTROL_WEIGHT} &times; control (1 with two kinds of control "
+        f"evidence, 0.5 with one) + {REACH_WEIGHT} &times; reach (the share of the network's high-risk businesses "
+        f"they are tied to) + {PERSISTENCE_WEIGHT} &times; persistence (1 for staying on as one business succeeded "
+        "another at a premises).</p>",
+        *(_network_section(view, svg, controller_words) for view, svg in report.networks),
         "<h2 id='fairness'>Fairness audit</h2>",
         _fairness_section(report),
         "<h2 id='outcomes'>Outcomes ledger</h2>",
@@ -165,7 +187,8 @@ def write_report(
 ) -> Path:
     """Build, check and write the report to `out` (a file). A refused report writes nothing."""
     report = build_report(warehouse, groups, top)
-    page = render_report(report)
+    words = {p: w for view, _ in report.networks for p, w in controller_explanations(warehouse, view.network_id).items()}
+    page = render_report(report, bands=bands_in_use(warehouse), controller_words=words)
     controllers = [c.person_id for view, _ in report.networks for c in view.controllers]
     refuse_unsafe_output(warehouse, "report", controllers, [page])
     with atomic_text_file(out) as handle:

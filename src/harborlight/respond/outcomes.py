@@ -13,6 +13,8 @@ never shown.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from dataclasses import asdict, dataclass, field
 
 from harborlight.resolve.normalize import register_sql_functions
@@ -143,3 +145,48 @@ def outcomes_ledger(warehouse: Warehouse) -> Ledger:
         for row in warehouse.rows(tally_sql(True))
     ]
     return Ledger(operations, overall)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
+    """`text` folded to `width` columns at word boundaries, without control characters (operation
+    names are record text); long unbroken words (ids) are never cut."""
+    return textwrap.wrap(_CONTROL.sub("", text), width, initial_indent=indent, subsequent_indent=indent + hang,
+                         break_long_words=False, break_on_hyphens=False) or [indent]
+
+
+def operation_lines(op: OperationLine, width: int = 80) -> list[str]:
+    """One operation as a short block: what it did to potential victims first (FLAGGED when it arrested
+    any), then its dates, arrests by role, referrals, charges and networks. A block, not a table row,
+    so it reads the same when piped at 80 columns."""
+    t = op.tally
+    victims = "potential victim" if t.victim_arrests == 1 else "potential victims"
+    head = (f"FLAGGED {op.operation}: {t.victim_arrests:,} {victims} arrested" if t.flagged
+            else f"{op.operation}: no potential victims arrested")
+    dates = op.first_date if op.first_date == op.last_date else f"{op.first_date} to {op.last_date}"
+    agencies = f" by {', '.join(op.agencies)}" if op.agencies else ""
+    details = [
+        f"dates: {dates}{agencies}",
+        f"arrests: {t.arrests:,} ({t.victim_arrests:,} potential victims, {t.victim_share:.0%}; "
+        f"{t.control_arrests:,} traffickers, controllers or managers; {t.buyer_arrests:,} buyers; "
+        f"{t.other_arrests:,} role unknown)",
+        f"referrals to services: {t.referrals:,}; diversions: {t.diversions:,}",
+        f"controllers charged: {t.control_charges:,}; convicted: {t.control_convictions:,}",
+    ]
+    if op.networks:
+        details.append(f"networks: {', '.join(op.networks)}")
+    lines = _wrapped(head, width)
+    for detail in details:
+        lines += _wrapped(detail, width, "    ")
+    return lines
+
+
+def ledger_lines(ledger: Ledger, width: int = 80) -> list[str]:
+    """The ledger as plain text no wider than `width` (ids excepted): the headline, then one block per
+    operation in date order."""
+    lines = _wrapped(ledger.headline(), width, hang="")
+    for op in ledger.operations:
+        lines += ["", *operation_lines(op, width)]
+    return lines
