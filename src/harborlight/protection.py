@@ -55,7 +55,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from harborlight.errors import Forbidden
-from harborlight.resolve.normalize import clean
+from harborlight.resolve.normalize import clean, parse_person_name
 from harborlight.resolve.romanization import family_class
 
 # Links to a business that make a person a presumed potential victim, not a target.
@@ -369,11 +369,18 @@ class NameMatcher:
         exempt = set(exempt_keys)
         m = cls()
         for raw_name, class_key, alt_class_key, fam_class, alt_fam_class, license_number in rows:
-            keys = {k for k in (class_key, alt_class_key) if k and " " in k} - exempt
+            # The keys resolution stored, and the recorded name read afresh (the same unless edited).
+            name = parse_person_name(raw_name)
+            keys = {k for k in (class_key, alt_class_key, name.class_key, name.alt_class_key) if k and " " in k}
+            keys -= exempt
             if keys and raw_name:
                 m.name_keys |= keys
+                # Its words as written (JOO, HA) and as resolution joins them (JOOHA).
                 m.vocabulary |= set((clean(re.sub(r"[-'\u2019]", " ", raw_name)) or "").split())
-                m.family_classes |= {f for f in (fam_class, alt_fam_class) if f}
+                m.vocabulary |= {w for w in (name.given, name.family, name.alt_given, name.alt_family) if w}
+                m.family_classes |= {f for f in (fam_class, alt_fam_class, name.family_class) if f}
+                if name.alt_family:
+                    m.family_classes.add(family_class(name.alt_family))
             folded = _fold_license(license_number)
             if folded and len(folded) >= 4:
                 m.licenses.add(folded)
@@ -390,13 +397,15 @@ class NameMatcher:
         found = []
         if self.name_keys:
             for run in _runs(text, words, _JOINER, self._in_name):
-                found += self._spans_in(run, 2, _MAX_NAME_WORDS,
-                                        lambda ws: bool(_name_keys_of([w.folded for w in ws]) & self.name_keys))
+                found += self._spans_in(run, 2, _MAX_NAME_WORDS, self._is_name)
         if self.licenses:
             for run in _runs(text, words, _LICENSE_JOINER, lambda w: True):
                 found += self._spans_in(run, 1, _MAX_LICENSE_WORDS,
                                         lambda ws: "".join(w.folded for w in ws) in self.licenses)
         return _merged(found)
+
+    def _is_name(self, words: list[_Word]) -> bool:
+        return bool(_name_keys_of([w.folded for w in words]) & self.name_keys)
 
     @staticmethod
     def _spans_in(run: list[_Word], shortest: int, longest: int, matches) -> list[tuple[int, int]]:
