@@ -195,7 +195,7 @@ def _outputs(ordered: Ordered, secrets: Secrets, tmp_path: Path) -> dict[str, st
         "SELECT DISTINCT entity_id FROM record_entities WHERE list_contains(?, record_type || '|' || source || '|' || record_id) "
         "ORDER BY entity_id LIMIT ?", [[f"{t}|{s}|{r}" for t, s, r in secrets.records], EXPLAINED])]
     businesses = [b for (b,) in w.rows(
-        "SELECT DISTINCT g.business_id FROM officers o JOIN business_mentions g ON g.record_type = 'filings' "
+        "SELECT DISTINCT g.entity_id FROM officers o JOIN business_mentions g ON g.record_type = 'filings' "
         "AND g.source = o.source AND g.record_id = o.filing_record_id "
         "WHERE list_contains(?, 'officers|' || o.source || '|' || o.record_id) ORDER BY 1 LIMIT ?",
         [[f"{t}|{s}|{r}" for t, s, r in secrets.records], EXPLAINED])]
