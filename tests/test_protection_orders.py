@@ -26,7 +26,7 @@ from harborlight.indicators.scoring import score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
 from harborlight.network.view import network_text, network_view
-from harborlight.protection import REDACTED, Protection, ProtectionViolation, protection_is_current
+from harborlight.protection import REDACTED, NameMatcher, Protection, ProtectionViolation, protection_is_current
 from harborlight.report.overview import write_report
 from harborlight.resolve.explain import explain_entity, explanation_text
 from harborlight.resolve.normalize import clean, parse_person_name
@@ -399,3 +399,19 @@ def test_a_record_id_holding_the_separator_cannot_merge_two_records(load_resolve
     for _, entity_id in rows:
         text = "\n".join(explanation_text(explain_entity(fresh_warehouse, entity_id)))
         assert "\x1f" not in text and "\\x1f" in text
+
+
+def _identity(raw_name: str, license_number: str | None = None) -> tuple:
+    """A row as `identities_sql` gives it, keyed as resolution keys the name."""
+    name = parse_person_name(raw_name)
+    alt = family_class(name.alt_family) if name.alt_family else None
+    return raw_name, name.class_key, name.alt_class_key, name.family_class, alt, license_number
+
+
+def test_a_protected_name_inside_a_shown_persons_longer_name_is_not_taken_for_it():
+    matcher = NameMatcher.from_identities([_identity("WEI WANG"), _identity("HAN, YOON", "MA-4711")],
+                                          shown_rows=[_identity("WANG, WEI MING")])
+    assert not matcher.found_in("<td>WANG, WEI MING (per-1), score 0.80</td>")
+    assert matcher.redact("ask for wei wang, or Wang Wei") == f"ask for {REDACTED}, or {REDACTED}"
+    assert matcher.redact("licence ma 4711 on the wall") == f"licence {REDACTED} on the wall"
+    assert matcher.found_in("officer HAN, YOON (secretary)") and not matcher.found_in("<td>HAN, YOONHYE</td>")

@@ -42,7 +42,10 @@ hyphenation or romanization: `lee joo-ha`, `JOO-HA LEE`, `Yi Joo-Ha`. `NameMatch
 runs of words with the keys resolution gave each recorded name (resolve/normalize.py), so it
 reads names exactly as resolution does. It only matches a whole name of two parts or more: a
 one-word name, or one word of a name that is also an ordinary word (`May`, `Long`), never
-matches alone. `Protection.redact` replaces what it finds by `[protected person]`;
+matches alone. The names of persons decided to be shown are never matched, nor a protected
+name printed inside one (the controller `WANG, WEI MING` is not the worker `WEI WANG`): with
+thousands of short names, one inside a longer printed name would make the last check refuse
+a whole page. `Protection.redact` replaces what it finds by `[protected person]`;
 `refuse_unsafe_output`, the last check on a finished output, uses the same matcher.
 """
 
@@ -266,16 +269,9 @@ def identities_sql(persons_sql: str) -> str:
     FROM person_mentions WHERE entity_id IN ({persons_sql})"""
 
 
-def shown_name_keys_sql() -> str:
-    """Name keys of the persons decided to be shown: their own names are not redacted."""
-    return """
-    SELECT DISTINCT k FROM (
-      SELECT name_class_key AS k FROM person_mentions WHERE entity_id IN
-        (SELECT person_id FROM person_protection WHERE status = 'shown')
-      UNION ALL
-      SELECT alt_class_key FROM person_mentions WHERE entity_id IN
-        (SELECT person_id FROM person_protection WHERE status = 'shown'))
-    WHERE k IS NOT NULL"""
+def shown_persons_sql() -> str:
+    """The persons decided to be shown (read only when protection is current)."""
+    return "SELECT person_id FROM person_protection WHERE status = 'shown'"
 
 
 def pseudonym(entity_id: str) -> str:
@@ -358,33 +354,43 @@ class NameMatcher:
     (in any case, with or without separators) in text."""
 
     name_keys: set[str] = field(default_factory=set)
-    vocabulary: set[str] = field(default_factory=set)  # the words protected names are made of
+    vocabulary: set[str] = field(default_factory=set)  # the words the names are made of
     family_classes: set[str] = field(default_factory=set)
     licenses: set[str] = field(default_factory=set)
+    shown_keys: set[str] = field(default_factory=set)  # names of persons decided to be shown
 
     @classmethod
-    def from_identities(cls, rows: Iterable[tuple], exempt_keys: Iterable[str] = ()) -> NameMatcher:
-        """Rows of `identities_sql`. A name whose key is in `exempt_keys` (a shown person's) is not
-        matched; a one-word name has no key with two parts and is never matched."""
-        exempt = set(exempt_keys)
+    def from_identities(cls, rows: Iterable[tuple], shown_rows: Iterable[tuple] = ()) -> NameMatcher:
+        """Rows of `identities_sql`: the names and license numbers to find. A one-word name has no
+        key of two parts and is never matched. `shown_rows` are the identities of the persons
+        decided to be shown: their names are never matched, nor a protected name printed inside
+        one (a controller `WANG, WEI MING` is printed, not the worker `WEI WANG`)."""
         m = cls()
+        for raw_name, class_key, alt_class_key, fam_class, alt_fam_class, _ in shown_rows:
+            m.shown_keys |= m._add_name(raw_name, class_key, alt_class_key, fam_class, alt_fam_class)
         for raw_name, class_key, alt_class_key, fam_class, alt_fam_class, license_number in rows:
-            # The keys resolution stored, and the recorded name read afresh (the same unless edited).
-            name = parse_person_name(raw_name)
-            keys = {k for k in (class_key, alt_class_key, name.class_key, name.alt_class_key) if k and " " in k}
-            keys -= exempt
-            if keys and raw_name:
-                m.name_keys |= keys
-                # Its words as written (JOO, HA) and as resolution joins them (JOOHA).
-                m.vocabulary |= set((clean(re.sub(r"[-'\u2019]", " ", raw_name)) or "").split())
-                m.vocabulary |= {w for w in (name.given, name.family, name.alt_given, name.alt_family) if w}
-                m.family_classes |= {f for f in (fam_class, alt_fam_class, name.family_class) if f}
-                if name.alt_family:
-                    m.family_classes.add(family_class(name.alt_family))
+            m.name_keys |= m._add_name(raw_name, class_key, alt_class_key, fam_class, alt_fam_class)
             folded = _fold_license(license_number)
             if folded and len(folded) >= 4:
                 m.licenses.add(folded)
+        m.name_keys -= m.shown_keys
         return m
+
+    def _add_name(self, raw_name, class_key, alt_class_key, fam_class, alt_fam_class) -> set[str]:
+        """Learn a name's words; return its keys of two parts or more (none for a one-word name)."""
+        if not raw_name:
+            return set()
+        # The keys resolution stored, and the recorded name read afresh (the same unless edited).
+        name = parse_person_name(raw_name)
+        keys = {k for k in (class_key, alt_class_key, name.class_key, name.alt_class_key) if k and " " in k}
+        if keys:
+            # Its words as written (JOO, HA) and as resolution joins them (JOOHA).
+            self.vocabulary |= set((clean(re.sub(r"[-'\u2019]", " ", raw_name)) or "").split())
+            self.vocabulary |= {w for w in (name.given, name.family, name.alt_given, name.alt_family) if w}
+            self.family_classes |= {f for f in (fam_class, alt_fam_class, name.family_class) if f}
+            if name.alt_family:
+                self.family_classes.add(family_class(name.alt_family))
+        return keys
 
     def _in_name(self, w: _Word) -> bool:
         return w.folded in self.vocabulary or family_class(w.folded) in self.family_classes
@@ -397,15 +403,20 @@ class NameMatcher:
         found = []
         if self.name_keys:
             for run in _runs(text, words, _JOINER, self._in_name):
-                found += self._spans_in(run, 2, _MAX_NAME_WORDS, self._is_name)
+                names = self._spans_in(run, 2, _MAX_NAME_WORDS, lambda ws: self._has_key(ws, self.name_keys))
+                if names and self.shown_keys:
+                    shown = self._spans_in(run, 2, _MAX_NAME_WORDS, lambda ws: self._has_key(ws, self.shown_keys))
+                    names = [n for n in names if not any(s[0] <= n[0] and n[1] <= s[1] for s in shown)]
+                found += names
         if self.licenses:
             for run in _runs(text, words, _LICENSE_JOINER, lambda w: True):
                 found += self._spans_in(run, 1, _MAX_LICENSE_WORDS,
                                         lambda ws: "".join(w.folded for w in ws) in self.licenses)
         return _merged(found)
 
-    def _is_name(self, words: list[_Word]) -> bool:
-        return bool(_name_keys_of([w.folded for w in words]) & self.name_keys)
+    @staticmethod
+    def _has_key(words: list[_Word], keys: set[str]) -> bool:
+        return bool(_name_keys_of([w.folded for w in words]) & keys)
 
     @staticmethod
     def _spans_in(run: list[_Word], shortest: int, longest: int, matches) -> list[tuple[int, int]]:
@@ -475,9 +486,10 @@ class Protection:
         if not resolved:
             self._redacting = self._refusing = NameMatcher()
             return
-        exempt = [k for (k,) in warehouse.rows(shown_name_keys_sql())] if self.current else []
-        self._redacting = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_sql_for(warehouse))), exempt)
-        self._refusing = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse))))
+        shown = warehouse.rows(identities_sql(shown_persons_sql())) if self.current else []
+        self._redacting = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_sql_for(warehouse))), shown)
+        self._refusing = NameMatcher.from_identities(
+            warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse))), shown)
 
     def is_protected(self, person_id: str) -> bool:
         return person_id not in self.shown
