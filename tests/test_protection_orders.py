@@ -415,3 +415,14 @@ def test_a_protected_name_inside_a_shown_persons_longer_name_is_not_taken_for_it
     assert matcher.redact("ask for wei wang, or Wang Wei") == f"ask for {REDACTED}, or {REDACTED}"
     assert matcher.redact("licence ma 4711 on the wall") == f"licence {REDACTED} on the wall"
     assert matcher.found_in("officer HAN, YOON (secretary)") and not matcher.found_in("<td>HAN, YOONHYE</td>")
+
+
+def test_explain_names_businesses_and_agents_and_withholds_every_undecided_person(copy_of_resolved):
+    w = copy_of_resolved().warehouse
+    for kind in ("business", "agent"):
+        entity_id, name = w.rows("SELECT entity_id, name FROM entities WHERE kind = ? ORDER BY entity_id LIMIT 1", [kind])[0]
+        explanation = explain_entity(w, entity_id)
+        assert (explanation.shown_name, explanation.protected) == (Protection(w).redact(name), False)
+    (person,) = w.rows("SELECT person_id FROM person_protection WHERE status = 'undecided' ORDER BY 1 LIMIT 1")[0]
+    explanation = explain_entity(w, person)
+    assert explanation.protected and all(m.name is None for m in explanation.mentions)

@@ -105,7 +105,7 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
         )
         for r in rows
     ]
-    shown = protection.label(entity_id, mentions[0].name or entity_id)
+    shown = protection.label(entity_id, mentions[0].name or entity_id) if model == "person" else (mentions[0].name or entity_id)
     joins = [
         Join(redact(j.left), redact(j.right), j.match_weight, j.match_probability, j.prior_weight, j.steps)
         for j in _joins(warehouse, model, entity_id)
