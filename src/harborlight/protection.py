@@ -240,23 +240,23 @@ def all_persons_sql() -> str:
     return "SELECT entity_id FROM entities WHERE kind = 'person'"
 
 
-def protected_sql_for(warehouse) -> str:
+def protected_sql_for(warehouse, current: bool | None = None) -> str:
     """The persons outputs must not name, as an SQL query of `entity_id`: everyone not decided
-    `shown`, or every person when protection is not current (fail closed)."""
+    `shown`, or every person when protection is not `current` (fail closed; checked when not given)."""
     if not warehouse.table_exists("entities"):
         return "SELECT NULL::VARCHAR AS entity_id WHERE FALSE"
-    if not protection_is_current(warehouse):
+    if not (protection_is_current(warehouse) if current is None else current):
         return all_persons_sql()
     return "SELECT person_id AS entity_id FROM person_protection WHERE status <> 'shown'"
 
 
-def protected_for_cause_sql_for(warehouse) -> str:
+def protected_for_cause_sql_for(warehouse, current: bool | None = None) -> str:
     """Workers, probable nominees, officers without evidence of control and their namesakes: the
     persons whose identity must never be printed, even inside record text. Everyone, when
-    protection is not current."""
+    protection is not `current`."""
     if not warehouse.table_exists("entities"):
         return "SELECT NULL::VARCHAR AS entity_id WHERE FALSE"
-    if not protection_is_current(warehouse):
+    if not (protection_is_current(warehouse) if current is None else current):
         return all_persons_sql()
     return "SELECT person_id AS entity_id FROM person_protection WHERE status = 'protected'"
 
@@ -487,9 +487,10 @@ class Protection:
             self._redacting = self._refusing = NameMatcher()
             return
         shown = warehouse.rows(identities_sql(shown_persons_sql())) if self.current else []
-        self._redacting = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_sql_for(warehouse))), shown)
+        self._redacting = NameMatcher.from_identities(
+            warehouse.rows(identities_sql(protected_sql_for(warehouse, self.current))), shown)
         self._refusing = NameMatcher.from_identities(
-            warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse))), shown)
+            warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse, self.current))), shown)
 
     def is_protected(self, person_id: str) -> bool:
         return person_id not in self.shown
