@@ -56,6 +56,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import overload
 
 from harborlight.errors import Forbidden
 from harborlight.resolve.normalize import clean, parse_person_name
@@ -498,7 +499,13 @@ class Protection:
     def label(self, person_id: str, name: str | None) -> str:
         return shown_name(person_id, name, self.is_protected(person_id))
 
+    @overload
+    def redact(self, text: str) -> str: ...
+    @overload
+    def redact(self, text: None) -> None: ...
+
     def redact(self, text: str | None) -> str | None:
+        """`text` with every protected name and license number in it replaced by `[protected person]`."""
         if not text:
             return text
         return self._redacting.redact(text)
