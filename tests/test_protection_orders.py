@@ -426,3 +426,10 @@ def test_explain_names_businesses_and_agents_and_withholds_every_undecided_perso
     (person,) = w.rows("SELECT person_id FROM person_protection WHERE status = 'undecided' ORDER BY 1 LIMIT 1")[0]
     explanation = explain_entity(w, person)
     assert explanation.protected and all(m.name is None for m in explanation.mentions)
+
+
+def test_a_name_that_prints_as_a_protected_name_reads_as_hers_and_a_longer_one_does_not():
+    # The demo world (seed 7): resolution keys `LIM, KYU RA` and `LIM, KYURA` apart; printed, they read as one.
+    matcher = NameMatcher.from_identities([_identity("LIM, KYURA"), _identity("WEI WANG")])
+    assert matcher.reads_as_protected("LIM, KYU RA") and matcher.reads_as_protected("Kyu-Ra Lim")
+    assert not matcher.reads_as_protected("WANG, WEI MING") and not matcher.reads_as_protected("LIM, KYU")

@@ -210,11 +210,31 @@ def decide_protection(warehouse) -> None:
     warehouse.run(write_protection_sql(networked=False))
 
 
-def refine_protection(warehouse) -> None:
+def refine_protection(warehouse) -> int:
     """Rewrite `person_protection` with the network stage's verdicts (probable nominees, ranked
-    controllers). Called at the end of `find_networks`, inside its transaction."""
+    controllers). Called at the end of `find_networks`, inside its transaction.
+
+    A ranked controller whose recorded name, printed, reads as the name of a person protected for
+    cause (resolution keyed `LIM, KYU RA` and `LIM, KYURA` apart; the text matcher reads them as
+    one) is not shown either: the name printed for him would be hers. Returns how many ranked
+    controllers were not shown for this reason."""
     warehouse.run(write_protection_sql(networked=True))
-    warehouse.run(hide_unshown_controllers_sql())
+    matcher = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse, True))))
+    namesakes = sorted({person_id for person_id, raw_name in warehouse.rows(shown_names_sql())
+                        if matcher.reads_as_protected(raw_name)})
+    if namesakes:
+        warehouse.run(protect_namesakes_sql(), [namesakes])
+    return warehouse.run(hide_unshown_controllers_sql()).fetchone()[0]
+
+
+def shown_names_sql() -> str:
+    return f"SELECT entity_id, raw_name FROM person_mentions WHERE entity_id IN ({shown_persons_sql()})"
+
+
+def protect_namesakes_sql() -> str:
+    return """
+    UPDATE person_protection SET status = 'protected', reason = 'shares a name with a person protected for cause'
+    WHERE list_contains(?, person_id)"""
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -368,7 +388,9 @@ class NameMatcher:
         one (a controller `WANG, WEI MING` is printed, not the worker `WEI WANG`)."""
         m = cls()
         for raw_name, class_key, alt_class_key, fam_class, alt_fam_class, _ in shown_rows:
+            # As resolution keys the name, and as this matcher reads its words where printed.
             m.shown_keys |= m._add_name(raw_name, class_key, alt_class_key, fam_class, alt_fam_class)
+            m.shown_keys |= whole_name_keys(raw_name)
         for raw_name, class_key, alt_class_key, fam_class, alt_fam_class, license_number in rows:
             m.name_keys |= m._add_name(raw_name, class_key, alt_class_key, fam_class, alt_fam_class)
             folded = _fold_license(license_number)
@@ -415,6 +437,11 @@ class NameMatcher:
                                         lambda ws: "".join(w.folded for w in ws) in self.licenses)
         return _merged(found)
 
+    def reads_as_protected(self, raw_name: str | None) -> bool:
+        """Whether a whole recorded name, printed, would read as one of the names to find (`LIM,
+        KYU RA` as `LIM, KYURA`); a name that only contains one (`WANG, WEI MING`) does not."""
+        return bool(whole_name_keys(raw_name) & self.name_keys)
+
     @staticmethod
     def _has_key(words: list[_Word], keys: set[str]) -> bool:
         return bool(_name_keys_of([w.folded for w in words]) & keys)
@@ -436,6 +463,12 @@ class NameMatcher:
         for start, end in reversed(self.spans(text)):
             text = text[:start] + REDACTED + text[end:]
         return text
+
+
+def whole_name_keys(raw_name: str | None) -> set[str]:
+    """The keys a name has when all of its words are read as one name, in every split."""
+    words = [w.folded for w in _words(raw_name or "")]
+    return _name_keys_of(words) if 2 <= len(words) <= _MAX_NAME_WORDS else set()
 
 
 def _fold_license(value: str | None) -> str | None:

@@ -136,5 +136,5 @@ def find_networks(
         warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         controllers = rank_controllers(warehouse)
-        refine_protection(warehouse)  # probable nominees protected, ranked controllers shown
+        controllers -= refine_protection(warehouse)  # nominees protected, ranked controllers shown (or hidden)
     return NetworkReport(edges, links, n_networks, len(members), controllers)
