@@ -119,7 +119,7 @@ def copy_of_resolved(resolved_world, tmp_path) -> Callable[[], Ordered]:
         warehouse.close()
 
 
-def _add_officer_for_a_nominee(ordered: Ordered, small_world: Path, secrets: Secrets, tmp_path: Path) -> str:
+def _add_officer_for_a_nominee(ordered: Ordered, small_world: Path, tmp_path: Path) -> str:
     """Ingest one new officers row naming a nominee on her own filing, under a record id that sorts
     first (so the entity she is resolved into gets a new id); returns the new record's id."""
     truth = read_truth(small_world)
@@ -138,7 +138,7 @@ def _add_officer_for_a_nominee(ordered: Ordered, small_world: Path, secrets: Sec
     raise AssertionError("the world has no nominee named as an officer")
 
 
-def _order(name: str, ordered: Ordered, small_world: Path, secrets: Secrets, tmp_path: Path) -> None:
+def _order(name: str, ordered: Ordered, small_world: Path, tmp_path: Path) -> None:
     w = ordered.warehouse
     if name == "resolve":
         return
@@ -150,7 +150,7 @@ def _order(name: str, ordered: Ordered, small_world: Path, secrets: Secrets, tmp
     elif name == "resolve, networks, ingest an officer, resolve":
         find_networks(w)
         before = {p for (p,) in w.rows("SELECT person_id FROM person_protection")}
-        record_id = _add_officer_for_a_nominee(ordered, small_world, secrets, tmp_path)
+        record_id = _add_officer_for_a_nominee(ordered, small_world, tmp_path)
         resolve(w)
         (entity,) = w.rows("SELECT entity_id FROM record_entities WHERE record_type = 'officers' AND record_id = ?",
                            [record_id])[0]
@@ -227,7 +227,7 @@ def test_no_order_of_commands_names_a_worker_or_nominee_in_any_output(
     order, copy_of_resolved, small_world, secrets, tmp_path
 ):
     ordered = copy_of_resolved()
-    _order(order, ordered, small_world, secrets, tmp_path)
+    _order(order, ordered, small_world, tmp_path)
     outputs = _outputs(ordered, secrets, tmp_path)
     leaks = {what: sorted(secrets.printed_in(text))[:3] for what, text in outputs.items() if secrets.printed_in(text)}
     assert leaks == {}, order

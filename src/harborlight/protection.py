@@ -64,7 +64,6 @@ from harborlight.resolve.romanization import family_class
 
 # Links to a business that make a person a presumed potential victim, not a target.
 WORKER_ROLES = ("therapist",)
-STATUSES = ("protected", "undecided", "shown")
 # Evidence of control must span this many businesses (as in network/controllers.py): a nominee is
 # often the registered agent of the one filing she signs.
 MIN_EVIDENCE_BUSINESSES = 2
