@@ -127,3 +127,21 @@ def test_export_refuses_when_records_arrived_after_resolution(write_rows, fresh_
     ingest(write_rows("tips", [VALID_ROWS["tips"]], folder=tmp_path / "b"), fresh_warehouse)
     with pytest.raises(UsageError, match="run `harborlight resolve` again"):
         export_csv(fresh_warehouse, tmp_path / "out")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf"])
+def test_a_business_named_after_its_worker_is_exported_with_her_name_redacted(fmt, write_rows, fresh_warehouse, tmp_path):
+    from harborlight.export import export
+    from harborlight.protection import REDACTED
+
+    folder = tmp_path / "in"
+    worker = dict(VALID_ROWS["licenses"], licensee_name="Vallombrosa, Quintessa", license_number="LIC-UNIQUE-4711")
+    listing = dict(VALID_ROWS["listings"], business_name="QUINTESSA VALLOMBROSA Bodywork")
+    write_rows("licenses", [worker], folder=folder)
+    write_rows("listings", [listing], folder=folder)
+    ingest(folder, fresh_warehouse)
+    resolve(fresh_warehouse)
+    written = export(fresh_warehouse, fmt, tmp_path / "out")
+    text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in written)
+    assert "QUINTESSA" not in text.upper() and "LIC-UNIQUE-4711" not in text
+    assert f"{REDACTED} Bodywork" in text

@@ -15,7 +15,7 @@ from pathlib import Path
 from harborlight.errors import UsageError
 from harborlight.export.files import atomic_text_file
 from harborlight.network.controllers import controller_ids_sql
-from harborlight.protection import protected_sql_for, shown_name
+from harborlight.protection import Protection, protected_sql_for, shown_name
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -117,9 +117,12 @@ def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     networked = warehouse.table_exists("network_members")
     if networked and warehouse.rows(stale_network_members_sql())[0][0]:
         raise UsageError("entities were resolved again after the networks were found: run `harborlight networks` again")
+    protection = Protection(warehouse)
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
-        "businesses.csv": warehouse.rows(businesses_rows_sql(scored, networked)),
+        # A business may be named after the worker signed up as its officer: names are redacted.
+        "businesses.csv": [(e, protection.redact(name), *rest)
+                           for e, name, *rest in warehouse.rows(businesses_rows_sql(scored, networked))],
         "persons.csv": list(_person_rows(warehouse, networked)),
         "networks.csv": warehouse.rows(networks_rows_sql()) if networked else [],
     }

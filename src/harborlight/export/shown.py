@@ -1,14 +1,17 @@
 """What every graph-shaped export shows: entities under the names they may be shown by, and their ties.
 
-Protected persons come out of here already pseudonymized, with no other property, so the
-FollowTheMoney and GEXF writers cannot name them even by mistake.
+Protection (protection.py) decides who that is, whether or not the network stage has run:
+protected persons come out of here already pseudonymized, with no other property, so the
+FollowTheMoney and GEXF writers cannot name them even by mistake. Every other name (a
+business's, an agent's, a street) is redacted of protected names first: a business may be
+named after the worker signed up as its officer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harborlight.protection import protected_sql_for, shown_name
+from harborlight.protection import Protection, shown_name
 from harborlight.warehouse import Warehouse
 
 
@@ -39,7 +42,8 @@ class ShownTie:
 def shown_entities(warehouse: Warehouse) -> list[ShownEntity]:
     scored = warehouse.table_exists("business_scores")
     networked = warehouse.table_exists("network_members")
-    protected = {p for (p,) in warehouse.rows(protected_sql_for(warehouse))}
+    protection = Protection(warehouse)
+    redact = protection.redact
     risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
     network = "m.network_id" if networked else "NULL"
     joins = ("LEFT JOIN business_scores s ON s.entity_id = e.entity_id " if scored else "") + (
@@ -50,16 +54,16 @@ def shown_entities(warehouse: Warehouse) -> list[ShownEntity]:
         f"SELECT e.entity_id, e.kind, e.name, e.address, e.city, e.state, e.zip, {risk}, {network} "
         f"FROM entities e {joins} ORDER BY e.entity_id"
     ):
-        if entity_id in protected:
+        if kind == "person" and protection.is_protected(entity_id):
             out.append(ShownEntity(entity_id, kind, shown_name(entity_id, None, True), protected=True))
         else:
-            out.append(ShownEntity(entity_id, kind, name or entity_id, address, city, state, zip_code,
+            out.append(ShownEntity(entity_id, kind, redact(name or entity_id), redact(address), city, state, zip_code,
                                    False, score, band, network_id))
     if warehouse.table_exists("premises"):
         for premises_id, street, unit, city, state in warehouse.rows(
             "SELECT premises_id, street, unit, city, state FROM premises ORDER BY premises_id"
         ):
-            label = street + (f" #{unit}" if unit else "")
+            label = redact(street + (f" #{unit}" if unit else ""))
             out.append(ShownEntity(premises_id, "premises", label, label, city, state))
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from harborlight.protection import Protection
 from harborlight.warehouse import Warehouse
 
 
@@ -38,15 +39,17 @@ def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None
         return None
     risk_score, band, log_odds, kinds, held = found[0]
     weights = dict(warehouse.rows("SELECT indicator_id, weight FROM score_model"))
+    protection = Protection(warehouse)
     fired = []
     for indicator_id, strength in warehouse.rows(
         "SELECT indicator_id, max(strength) FROM indicator_evidence WHERE entity_id = ? GROUP BY 1", [entity_id]
     ):
-        records = warehouse.rows(
+        # Excerpts are record text (reviews, tips): a protected person's name in them is redacted.
+        records = [(t, s, r, protection.redact(excerpt)) for t, s, r, excerpt in warehouse.rows(
             "SELECT record_type, source, record_id, excerpt FROM indicator_evidence "
             "WHERE entity_id = ? AND indicator_id = ? ORDER BY strength DESC, source, record_id",
             [entity_id, indicator_id],
-        )
+        )]
         fired.append(FiredIndicator(indicator_id, weights.get(indicator_id, 0.0) * strength, records))
     fired.sort(key=lambda f: (-f.contribution, f.indicator_id))
     kinds = [k for k in (kinds or "").split(";") if k]

@@ -29,6 +29,7 @@ import pyarrow as pa
 from harborlight.errors import UsageError
 from harborlight.network.controllers import rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
+from harborlight.protection import refine_protection
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
 
@@ -135,4 +136,5 @@ def find_networks(
         warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         controllers = rank_controllers(warehouse)
+        controllers -= refine_protection(warehouse)  # nominees protected, ranked controllers shown (or hidden)
     return NetworkReport(edges, links, n_networks, len(members), controllers)

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from harborlight.resolve.mentions import record_key_sql
 from harborlight.resolve.normalize import SQL_BUSINESS_NAME, SQL_STREET, register_sql_functions
 from harborlight.warehouse import Warehouse
 
@@ -202,7 +203,7 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
       FROM person_mentions WHERE record_type = 'licenses' AND license_number IS NOT NULL
     ),
     filing_of AS (
-      SELECT pm.unique_id, o.source || chr(31) || o.filing_record_id AS filing
+      SELECT pm.unique_id, {record_key_sql('o.source', 'o.filing_record_id')} AS filing
       FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
       WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
     ),
@@ -323,8 +324,8 @@ def name_rule(pair: dict, spellings: Spellings) -> str | None:
 
 def entity_filings_sql() -> str:
     """The filings each person entity is named on as officer: a filing names each officer once."""
-    return """
-    SELECT pm.entity_id, list(DISTINCT o.source || chr(31) || o.filing_record_id) AS filings
+    return f"""
+    SELECT pm.entity_id, list(DISTINCT {record_key_sql('o.source', 'o.filing_record_id')}) AS filings
     FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
     WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
     GROUP BY pm.entity_id"""

@@ -5,16 +5,21 @@ prior, then each comparison's level (its label) and match weight, with any
 term-frequency adjustment, summing to the pair's match weight. The CLI prints it as
 text; the web UI can render the same `Explanation`.
 
-A protected person's mentions are listed by record reference only: the names,
-addresses and license numbers that the records hold are never part of an explanation.
+Protection (protection.py) decides what an explanation may hold, before and after the
+network stage alike: a protected person (anyone not decided `shown`) is named by pseudonym
+and their mentions are listed by record reference only, with no name, address or license
+number. Every other text (business names, addresses, streets, record references) is
+redacted of protected names in any case, order or romanization, and the finished text is
+checked once more (`Protection.refuse`) before it is returned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harborlight.errors import UsageError
-from harborlight.protection import protected_sql_for, pseudonym
+from harborlight.errors import NotFound, UsageError
+from harborlight.protection import Protection
+from harborlight.resolve.mentions import SEP, record_key_parts
 from harborlight.resolve.stage import PREFIXES
 from harborlight.warehouse import Warehouse
 
@@ -89,28 +94,38 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
         [entity_id],
     )
     if not rows:
-        raise UsageError(f"no entity {entity_id}")
-    protected = model == "person" and bool(
-        warehouse.rows(f"SELECT 1 FROM ({protected_sql_for(warehouse)}) WHERE entity_id = ?", [entity_id])
-    )
+        raise NotFound(f"no entity {entity_id}: ids come from `harborlight export` or `harborlight network`")
+    protection = Protection(warehouse)
+    protected = model == "person" and protection.is_protected(entity_id)
+    redact = protection.redact
     mentions = [
         MentionLine(
-            r["unique_id"], r["record_type"], r["source"], r["record_id"],
-            None if protected else r["raw_name"], None if protected else r["raw_address"],
+            redact(r["unique_id"]), r["record_type"], redact(r["source"]), redact(r["record_id"]),
+            None if protected else redact(r["raw_name"]), None if protected else redact(r["raw_address"]),
         )
         for r in rows
     ]
-    shown = pseudonym(entity_id) if protected else (mentions[0].name or entity_id)
-    joins = _joins(warehouse, model, entity_id)
+    shown = protection.label(entity_id, mentions[0].name or entity_id) if model == "person" else (mentions[0].name or entity_id)
+    joins = [
+        Join(redact(j.left), redact(j.right), j.match_weight, j.match_probability, j.prior_weight, j.steps)
+        for j in _joins(warehouse, model, entity_id)
+    ]
     premises = []
     if model == "business":
-        premises = warehouse.rows(
+        premises = [(premises_id, redact(street)) for premises_id, street in warehouse.rows(
             "SELECT bp.premises_id, p.street FROM business_premises bp JOIN premises p USING (premises_id) "
             "WHERE bp.entity_id = ? ORDER BY bp.premises_id",
             [entity_id],
-        )
-    context = _context_joins(warehouse, entity_id, protected) if model == "person" else []
-    return Explanation(entity_id, model, shown, protected, mentions, joins, premises, context)
+        )]
+    context = [
+        ContextJoin(redact(c.left), redact(c.right), c.name_rule, c.tie_kind, redact(c.tie_node), c.tie_businesses,
+                    redact(c.left_tie), redact(c.right_tie))
+        for c in (_context_joins(warehouse, entity_id, protected) if model == "person" else [])
+    ]
+    explanation = Explanation(entity_id, model, shown, protected, mentions, joins, premises, context)
+    # The second line of defence: nothing above should have let an identity through.
+    protection.refuse(f"explain {entity_id}", [], explanation_text(explanation))
+    return explanation
 
 
 # Nodes that can hold a person's own identifiers or address: withheld for a protected person.
@@ -178,7 +193,9 @@ def _joins(warehouse: Warehouse, model: str, entity_id: str) -> list[Join]:
 
 
 def _ref(unique_id: str) -> str:
-    return unique_id.replace("\x1f", ":")
+    """A mention's key as `record_type:source:record_id`; a separator inside a record id (from
+    hostile input) is shown as the visible text `\\x1f`, never as a control character."""
+    return ":".join(part.replace(SEP, "\\x1f") for part in record_key_parts(unique_id))
 
 
 def explanation_text(ex: Explanation) -> list[str]:

@@ -1,8 +1,9 @@
 """Mentions: every place a record names a business, a person or a registered-agent company.
 
 A mention is one row of one model's input. Its `unique_id` is the record type, source
-and record id joined by a unit separator, so an entity made of one mention keeps the id
-it would have had before resolution. Raw values are selected in SQL (one function per
+and record id joined by a unit separator, each part escaped so that no record id can
+forge another record's key (`record_key_sql`); an entity made of one mention keeps the
+id it would have had before resolution. Raw values are selected in SQL (one function per
 model), then normalized in Python (`normalize.py`), and the result is an Arrow table
 that any Splink engine can read.
 """
@@ -26,12 +27,47 @@ from harborlight.resolve.normalize import (
 from harborlight.resolve.romanization import family_class
 from harborlight.warehouse import Warehouse
 
-SEP = "chr(31)"
+SEP = "\x1f"  # the unit separator between a key's parts
+ESCAPE = "\\"
 OPEN_ENDED = date(9999, 12, 31)
 
 
+def key_part_sql(column: str) -> str:
+    """One part of a record key, escaped so it cannot hold a bare separator.
+
+    Source and record id are data, and a record id may itself contain the unit separator: joined
+    raw, `x` + `1<US>2` and `x<US>1` + `2` would give one key, and two distinct records would
+    merge. The escape character is doubled first, then each separator becomes `\\s`, so splitting
+    a key at its separators always gives back the parts. A part without either character is
+    unchanged, so ordinary records keep the ids they had before."""
+    return f"replace(replace({column}, '\\', '\\\\'), chr(31), '\\s')"
+
+
+def record_key_sql(*columns: str) -> str:
+    """A key joining SQL expressions with the separator, each part escaped (`key_part_sql`)."""
+    return " || chr(31) || ".join(key_part_sql(c) for c in columns)
+
+
+def record_key_parts(key: str) -> list[str]:
+    """The parts of a key made by `record_key_sql`, unescaped: the inverse of joining them."""
+    return [_unescape(part) for part in key.split(SEP)]
+
+
+def _unescape(part: str) -> str:
+    out, i = [], 0
+    while i < len(part):
+        if part[i] == ESCAPE and i + 1 < len(part):
+            out.append(SEP if part[i + 1] == "s" else part[i + 1])
+            i += 2
+        else:
+            out.append(part[i])
+            i += 1
+    return "".join(out)
+
+
 def _uid(record_type: str, source: str = "source", record_id: str = "record_id") -> str:
-    return f"'{record_type}' || {SEP} || {source} || {SEP} || {record_id}"
+    """A mention's unique id: record type, source and record id, unforgeable by any of them."""
+    return f"'{record_type}' || chr(31) || {key_part_sql(source)} || chr(31) || {key_part_sql(record_id)}"
 
 
 def business_mentions_sql() -> str:

@@ -13,6 +13,7 @@
 | `entities` | an entity, with the name and address of its most authoritative mention |
 | `premises`, `business_premises` | an address, and which businesses it hosted when |
 | `resolution_runs` | one run: engine, threshold, and the last load it saw |
+| `person_protection` | a person's protection status, decided for this run (protection.py) |
 
 Entity ids are `biz-`, `per-` or `agt-` and a hash of the smallest mention id in the
 entity, so the same input gives the same ids, and a one-mention entity keeps its id.
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from harborlight.errors import UsageError
+from harborlight.protection import decide_protection
 from harborlight.resolve.context import link_persons_by_context
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD, ModelResult, resolve_model
 from harborlight.resolve.mentions import build_mentions
@@ -214,6 +216,7 @@ def resolve(
             "INSERT INTO resolution_runs (engine, threshold, last_batch_id, parameters) VALUES (?, ?, ?, ?)",
             [engine, threshold, last_batch, parameters_text(report.parameters)],
         )
+        decide_protection(warehouse)  # who is protected, decided with the entities it covers
     for model in MODELS:
         report.entities[model] = warehouse.rows(f"SELECT count(DISTINCT entity_id) FROM {model}_mentions")[0][0]
     return report
