@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from harborlight.errors import UsageError
 from harborlight.protection import pseudonym
 from harborlight.respond.outcomes import operations_by_network
+from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
 
@@ -83,6 +84,7 @@ def protected_ties_sql() -> str:
 
 
 def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
+    require_fresh(warehouse, "resolve", "networks", what="network", if_run=("score",))
     if not warehouse.table_exists("networks"):
         raise UsageError("no networks yet: run `harborlight networks` first")
     found = warehouse.rows("SELECT risk_score FROM networks WHERE network_id = ?", [network_id])

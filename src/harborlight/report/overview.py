@@ -21,7 +21,7 @@ from harborlight.protection import refuse_unsafe_output
 from harborlight.report.charts import BANDS, risk_bins, risk_histogram_svg
 from harborlight.report.diagram import LEGEND, network_diagram, render_svg
 from harborlight.report.page import document, escape, items, table
-from harborlight.resolve.stage import require_current_resolution
+from harborlight.stages import require_fresh
 from harborlight.respond.outcomes import Ledger, outcomes_ledger
 from harborlight.status import warehouse_status
 from harborlight.warehouse import Warehouse
@@ -55,7 +55,7 @@ def build_report(
 ) -> Report:
     """Gather the report. `groups` (entity_id -> group, is_imb) runs the fairness audit; without it
     the report says the audit was not run and how to run it."""
-    require_current_resolution(warehouse)
+    require_fresh(warehouse, "resolve", "score", what="report", if_run=("networks",))
     views = [network_view(warehouse, nid) for nid in top_network_ids(warehouse, top)]
     fairness, note = None, "not run: give `harborlight report` --groups FILE (or --truth WORLD on a synthetic world)"
     if groups is not None:

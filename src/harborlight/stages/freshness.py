@@ -1,0 +1,124 @@
+"""Is what a consumer reads current? Each stage's last run against what the warehouse holds now.
+
+A stage is current when it ran, every stage it read from is current, and it read their
+latest runs: resolve read the records as they are now, score read the latest resolve,
+networks read the latest resolve and the latest score (or ran when there was none and
+there still is none). A consumer names the stages it reads; `require_fresh` refuses with
+`errors.Stale` and the command to run, in pipeline order, so the first command named is the
+one to run first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from harborlight.errors import Stale
+from harborlight.stages.runs import StageRun, latest_runs, records_fingerprint
+from harborlight.stages.tables import STAGES
+
+if TYPE_CHECKING:
+    from harborlight.warehouse import Warehouse
+
+COMMANDS = {
+    "ingest": "harborlight ingest DIR",
+    "resolve": "harborlight resolve",
+    "score": "harborlight score",
+    "networks": "harborlight networks",
+}
+# What a consumer needs from each stage, in "`report` needs scores".
+PRODUCTS = {"ingest": "records", "resolve": "resolved entities", "score": "scores", "networks": "networks"}
+# The stages each stage reads from (score is read by networks only when it has run).
+UPSTREAM = {"ingest": (), "resolve": ("ingest",), "score": ("resolve",), "networks": ("resolve",)}
+
+
+@dataclass(frozen=True)
+class StageState:
+    stage: str
+    run_id: int | None
+    run_at: datetime | None
+    current: bool
+    reason: str | None = None  # why it is not current, or why it has not run
+    command: str | None = None  # what to run to make it current
+
+    @property
+    def ran(self) -> bool:
+        return self.run_id is not None
+
+    def describe(self) -> str:
+        """One line for `status`."""
+        if not self.ran:
+            return f"not run: run `{self.command}`" if self.command else "not run"
+        when = f"run {self.run_id} at {self.run_at:%Y-%m-%d %H:%M}" if self.run_at else f"run {self.run_id}"
+        if self.current:
+            return f"{when}, current"
+        return f"{when}, STALE: {self.reason}: run `{self.command}` again"
+
+
+def count_batches_sql() -> str:
+    return "SELECT count(*) FROM batches"
+
+
+def _ingest(warehouse: Warehouse, run: StageRun | None) -> StageState:
+    if run is None:
+        # No records at all is "not run", whatever the loads: nothing to resolve.
+        return StageState("ingest", None, None, False, "no records loaded", COMMANDS["ingest"])
+    return StageState("ingest", run.run_id, run.run_at, True)
+
+
+def _resolve(warehouse: Warehouse, run: StageRun | None) -> StageState:
+    if run is None:
+        return StageState("resolve", None, None, False, "entities are not resolved yet", COMMANDS["resolve"])
+    if run.input_fingerprint != records_fingerprint(warehouse):
+        return StageState("resolve", run.run_id, run.run_at, False,
+                          "records were loaded after the last resolve", COMMANDS["resolve"])
+    return StageState("resolve", run.run_id, run.run_at, True)
+
+
+def _after(stage: str, run: StageRun | None, states: dict[str, StageState], reads: dict[str, str]) -> StageState:
+    """A stage that reads others' runs: stale when one of them is, or when it read an older run
+    than their latest. `reads` maps each upstream stage to what changed, for the reason."""
+    if run is None:
+        return StageState(stage, None, None, False, f"{PRODUCTS[stage]} are not made yet", COMMANDS[stage])
+    for upstream, changed in reads.items():
+        state = states[upstream]
+        if state.ran and not state.current:
+            return StageState(stage, run.run_id, run.run_at, False, state.reason, state.command)
+        if run.upstream.get(upstream) != state.run_id:
+            return StageState(stage, run.run_id, run.run_at, False, changed, COMMANDS[stage])
+    return StageState(stage, run.run_id, run.run_at, True)
+
+
+def freshness(warehouse: Warehouse) -> dict[str, StageState]:
+    """Each stage, in pipeline order: whether it ran, when, whether it is current, and if not why
+    and the command that makes it current."""
+    runs = latest_runs(warehouse)
+    states: dict[str, StageState] = {}
+    states["ingest"] = _ingest(warehouse, runs.get("ingest"))
+    states["resolve"] = _resolve(warehouse, runs.get("resolve"))
+    states["score"] = _after("score", runs.get("score"), states, {
+        "resolve": "entities were resolved again after scoring",
+    })
+    states["networks"] = _after("networks", runs.get("networks"), states, {
+        "resolve": "entities were resolved again after the networks were found",
+        "score": "businesses were scored again after the networks were found",
+    })
+    return states
+
+
+def require_fresh(warehouse: Warehouse, *stages: str, what: str = "this command", if_run: tuple[str, ...] = ()) -> None:
+    """Raise `Stale` unless every stage in `stages` has run and is current, and every stage in
+    `if_run` that has run is current. The message names `what` and the command to run."""
+    states = freshness(warehouse)
+    needed = set(stages) | {s for s in if_run if states[s].ran}
+    for stage in list(needed):
+        needed |= set(UPSTREAM[stage])
+    for stage in STAGES:
+        if stage not in needed:
+            continue
+        state = states[stage]
+        if not state.ran:
+            raise Stale(f"`{what}` needs {PRODUCTS[stage]}: run `{state.command}` first")
+        if not state.current:
+            raise Stale(f"{state.reason}: run `{state.command}` again")
