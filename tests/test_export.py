@@ -125,6 +125,6 @@ def test_export_refuses_before_resolution(write_rows, fresh_warehouse, tmp_path)
 def test_export_refuses_when_records_arrived_after_resolution(write_rows, fresh_warehouse, tmp_path):
     ingest(write_rows("filings", [VALID_ROWS["filings"]], folder=tmp_path / "a"), fresh_warehouse)
     resolve(fresh_warehouse)
-    ingest(write_rows("tips", [VALID_ROWS["tips"]], folder=tmp_path / "b"), fresh_warehouse)
+    ingest(write_rows("officers", [VALID_ROWS["officers"]], folder=tmp_path / "b"), fresh_warehouse)
     with pytest.raises(Stale, match="run `harborlight resolve` again"):
         export_csv(fresh_warehouse, tmp_path / "out")

@@ -26,6 +26,7 @@ from harborlight.resolve.mentions import mention_schema
 from harborlight.resolve.stage import resolve
 from harborlight.respond.packet import write_packet
 from harborlight.stages import SCHEMA_VERSION, TABLES, TRANSIENT, freshness, migrations, require_fresh
+from harborlight.stages.tables import RECORDS_READ
 from harborlight.warehouse import Warehouse
 
 SRC = Path(__file__).parent.parent / "src" / "harborlight"
@@ -119,6 +120,22 @@ def test_every_table_the_code_names_is_declared_in_the_contract():
                 continue
         undeclared[name] = sorted(modules)
     assert not undeclared, f"tables named in the code but not declared in stages/tables.py: {undeclared}"
+
+
+# The modules of each stage that read record tables themselves.
+STAGE_MODULES = {
+    "resolve": ("resolve/mentions.py", "resolve/context.py", "resolve/stage.py"),
+    "score": ("indicators/catalog.py", "indicators/corroboration.py", "indicators/scoring.py"),
+    "networks": ("network/graph.py", "network/controllers.py", "network/detect.py"),
+}
+
+
+def test_each_stage_reads_only_the_records_its_freshness_watches():
+    named, _, _ = tables_named_in_source()
+    records = {t.name for t in TABLES.values() if t.stage == "ingest" and t.name != "batches"}
+    for stage, modules in STAGE_MODULES.items():
+        read = {name for name, where in named.items() if name in records and where & set(modules)}
+        assert read == set(RECORDS_READ[stage]), stage
 
 
 _ARROW = {pa.string(): "VARCHAR", pa.list_(pa.string()): "VARCHAR[]", pa.date32(): "DATE", pa.bool_(): "BOOLEAN",
@@ -220,6 +237,24 @@ def test_scores_made_again_after_networks_make_network_readers_refuse(consumer, 
     score(fresh_warehouse)
     with pytest.raises(Stale, match=r"scored again after the networks were found: run `harborlight networks` again"):
         CONSUMERS[consumer](fresh_warehouse, network_ready, tmp_path / "out")
+
+
+def test_records_no_stage_reads_leave_every_stage_current(network_ready, fresh_warehouse, write_rows, tmp_path):
+    ingest(write_rows("outcomes", [VALID_ROWS["outcomes"]], folder=tmp_path / "later"), fresh_warehouse)
+    assert all(state.current for state in freshness(fresh_warehouse).values())
+    network_view(fresh_warehouse, network_ready)
+
+
+def test_tips_loaded_after_scoring_make_scores_stale_but_not_resolution(network_ready, fresh_warehouse, write_rows, tmp_path):
+    ingest(write_rows("tips", [dict(VALID_ROWS["tips"], record_id="T9")], folder=tmp_path / "later"), fresh_warehouse)
+    states = freshness(fresh_warehouse)
+    assert states["resolve"].current and not states["score"].current
+    assert states["networks"].command == "harborlight score"
+    with pytest.raises(Stale, match=r"were loaded after scoring: run `harborlight score` again"):
+        build_report(fresh_warehouse)
+    score(fresh_warehouse)
+    find_networks(fresh_warehouse)
+    assert all(state.current for state in freshness(fresh_warehouse).values())
 
 
 def test_resolving_again_makes_scores_stale_until_score_runs(network_ready, fresh_warehouse, tmp_path):

@@ -29,7 +29,7 @@ import pyarrow as pa
 from harborlight.errors import ContractError, UsageError
 from harborlight.indicators.catalog import CO_LOCATED, CO_LOCATED_FROM_LOG_ODDS, Indicator, all_indicators, co_located_sql
 from harborlight.indicators.corroboration import HELD_BELOW_HIGH, Corroboration, corroboration
-from harborlight.stages import latest_run_id, record_run, require_fresh
+from harborlight.stages import latest_run_id, record_run, records_fingerprint, require_fresh
 from harborlight.stages.runs import fingerprint
 from harborlight.warehouse import Warehouse
 
@@ -220,13 +220,14 @@ def log_odds(model: Model, parts: dict[str, float]) -> float:
 
 
 def _record_score_run(warehouse: Warehouse, labels_path: Path | None, bands: Bands) -> int:
-    """The run reads the latest resolve and, when given, the label file (by its sha256)."""
-    resolved = latest_run_id(warehouse, "resolve")
+    """The run reads the latest resolve, the records the indicators read, and when given the label
+    file (recorded by its sha256)."""
     labels = fingerprint([labels_path.read_text(encoding="utf-8")]) if labels_path is not None else None
     return record_run(
         warehouse, "score",
-        {"labels": labels_path.name if labels_path is not None else None, "elevated": bands.elevated, "high": bands.high},
-        f"resolve:{resolved};labels:{labels}", {"resolve": resolved},
+        {"labels": labels_path.name if labels_path is not None else None, "labels_sha256": labels,
+         "elevated": bands.elevated, "high": bands.high},
+        records_fingerprint(warehouse, "score"), {"resolve": latest_run_id(warehouse, "resolve")},
     )
 
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 from harborlight.errors import UsageError
 from harborlight.network.controllers import rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
-from harborlight.stages import latest_run_id, record_run, replace_table, require_fresh
+from harborlight.stages import latest_run_id, record_run, records_fingerprint, replace_table, require_fresh
 from harborlight.warehouse import Warehouse
 
 DEFAULT_LINK_THRESHOLD = 0.9  # a link counts when what two businesses share weighs at least this
@@ -139,6 +139,6 @@ def find_networks(
             warehouse, "networks",
             {"threshold": threshold, "hub_size": hub_size, "method": method, "resolution": resolution,
              "max_degree": max_degree},
-            f"resolve:{upstream['resolve']};score:{upstream['score']}", upstream,
+            records_fingerprint(warehouse, "networks"), upstream,
         )
     return NetworkReport(edges, links, n_networks, len(members), controllers)

@@ -208,7 +208,7 @@ def resolve(
             warehouse, "resolve",
             {"engine": engine, "threshold": threshold, "max_block_key": max_block_key,
              "model_parameters": report.parameters},
-            records_fingerprint(warehouse), {"ingest": latest_run_id(warehouse, "ingest")},
+            records_fingerprint(warehouse, "resolve"), {"ingest": latest_run_id(warehouse, "ingest")},
         )
     for model in MODELS:
         report.entities[model] = warehouse.rows(f"SELECT count(DISTINCT entity_id) FROM {model}_mentions")[0][0]

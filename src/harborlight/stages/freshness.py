@@ -1,9 +1,8 @@
 """Is what a consumer reads current? Each stage's last run against what the warehouse holds now.
 
-A stage is current when it ran, every stage it read from is current, and it read their
-latest runs: resolve read the records as they are now, score read the latest resolve,
-networks read the latest resolve and the latest score (or ran when there was none and
-there still is none). A consumer names the stages it reads; `require_fresh` refuses with
+A stage is current when it ran, every stage it read from is current, it read their latest
+runs (score the latest resolve; networks the latest resolve and the latest score, or none
+when there still is none), and the records it reads itself are as it read them. A consumer names the stages it reads; `require_fresh` refuses with
 `errors.Stale` and the command to run, in pipeline order, so the first command named is the
 one to run first.
 """
@@ -67,18 +66,18 @@ def _ingest(warehouse: Warehouse, run: StageRun | None) -> StageState:
     return StageState("ingest", run.run_id, run.run_at, True)
 
 
-def _resolve(warehouse: Warehouse, run: StageRun | None) -> StageState:
-    if run is None:
-        return StageState("resolve", None, None, False, "entities are not resolved yet", COMMANDS["resolve"])
-    if run.input_fingerprint != records_fingerprint(warehouse):
-        return StageState("resolve", run.run_id, run.run_at, False,
-                          "records were loaded after the last resolve", COMMANDS["resolve"])
-    return StageState("resolve", run.run_id, run.run_at, True)
+# Why a stage is stale when records it reads were loaded after its run.
+RECORDS_LOADED = {
+    "resolve": "records were loaded after the last resolve",
+    "score": "records that scores read (reviews, tips, listings, licenses) were loaded after scoring",
+    "networks": "records were loaded after the networks were found",
+}
 
 
-def _after(stage: str, run: StageRun | None, states: dict[str, StageState], reads: dict[str, str]) -> StageState:
-    """A stage that reads others' runs: stale when one of them is, or when it read an older run
-    than their latest. `reads` maps each upstream stage to what changed, for the reason."""
+def _stage(warehouse: Warehouse, stage: str, run: StageRun | None, states: dict[str, StageState],
+           reads: dict[str, str]) -> StageState:
+    """A stage is stale when a stage it reads is, when it read an older run than that stage's
+    latest (`reads` maps each upstream stage to the reason), or when records it reads changed."""
     if run is None:
         return StageState(stage, None, None, False, f"{PRODUCTS[stage]} are not made yet", COMMANDS[stage])
     for upstream, changed in reads.items():
@@ -87,6 +86,8 @@ def _after(stage: str, run: StageRun | None, states: dict[str, StageState], read
             return StageState(stage, run.run_id, run.run_at, False, state.reason, state.command)
         if run.upstream.get(upstream) != state.run_id:
             return StageState(stage, run.run_id, run.run_at, False, changed, COMMANDS[stage])
+    if run.input_fingerprint != records_fingerprint(warehouse, stage):
+        return StageState(stage, run.run_id, run.run_at, False, RECORDS_LOADED[stage], COMMANDS[stage])
     return StageState(stage, run.run_id, run.run_at, True)
 
 
@@ -96,11 +97,11 @@ def freshness(warehouse: Warehouse) -> dict[str, StageState]:
     runs = latest_runs(warehouse)
     states: dict[str, StageState] = {}
     states["ingest"] = _ingest(warehouse, runs.get("ingest"))
-    states["resolve"] = _resolve(warehouse, runs.get("resolve"))
-    states["score"] = _after("score", runs.get("score"), states, {
+    states["resolve"] = _stage(warehouse, "resolve", runs.get("resolve"), states, {})
+    states["score"] = _stage(warehouse, "score", runs.get("score"), states, {
         "resolve": "entities were resolved again after scoring",
     })
-    states["networks"] = _after("networks", runs.get("networks"), states, {
+    states["networks"] = _stage(warehouse, "networks", runs.get("networks"), states, {
         "resolve": "entities were resolved again after the networks were found",
         "score": "businesses were scored again after the networks were found",
     })

@@ -70,13 +70,15 @@ def _record_stage_runs(warehouse: Warehouse) -> None:
     if not last or not _exists(warehouse, "entities"):
         return
     run_at, last_batch = last[0]
-    resolved = record_run(warehouse, "resolve", note, records_fingerprint(warehouse, last_batch), {}, run_at)
+    # Scores and networks made after that resolve read at most the loads it had seen.
+    resolved = record_run(warehouse, "resolve", note, records_fingerprint(warehouse, "resolve", last_batch), {}, run_at)
     scored = None
     if _exists(warehouse, "business_scores") and not warehouse.rows(unscored_businesses_sql())[0][0]:
-        scored = record_run(warehouse, "score", note, f"resolve:{resolved}", {"resolve": resolved}, run_at)
+        scored = record_run(warehouse, "score", note, records_fingerprint(warehouse, "score", last_batch),
+                            {"resolve": resolved}, run_at)
     if _exists(warehouse, "network_members") and _exists(warehouse, "networks") \
             and not warehouse.rows(stale_members_sql())[0][0]:
-        record_run(warehouse, "networks", note, f"resolve:{resolved};score:{scored}",
+        record_run(warehouse, "networks", note, records_fingerprint(warehouse, "networks", last_batch),
                    {"resolve": resolved, "score": scored}, run_at)
 
 

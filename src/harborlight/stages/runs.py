@@ -8,12 +8,13 @@ What each stage's fingerprint covers:
 | stage | input_fingerprint | upstream |
 |---|---|---|
 | ingest | the sha256 of the files it loaded | - |
-| resolve | the loads that changed records (`records_fingerprint`) | the last ingest run |
-| score | the resolve run it scored, and the label file's sha256 | resolve |
-| networks | the resolve and score runs it read | resolve, score |
+| resolve | the loads that changed the records it reads (`records_fingerprint`) | the last ingest run |
+| score | the same, over the records it reads (reviews, tips, ...) | resolve |
+| networks | the same, over the records it reads | resolve, score |
 
-A load that changed no record (the same file ingested again) is not in the records
-fingerprint, so it does not make resolve stale.
+Which records each stage reads is declared in tables.py (`RECORDS_READ`). A load that
+changed no record (the same file ingested again) is in no fingerprint, so it makes nothing
+stale; nor does a load of records a stage does not read (outcomes, providers).
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ class StageRun:
 
 
 def changed_batches_sql() -> str:
-    """Loads that added or changed records, up to a batch (all when the bound is NULL). A load that
-    changed nothing is left out: reloading the same file must not make resolve stale."""
+    """Loads of the given record types that added or changed records, up to a batch (all when the
+    bound is NULL). A load that changed nothing is left out: reloading the same file must not make
+    a stage stale."""
     return """
     SELECT batch_id, sha256 FROM batches
-    WHERE (inserted > 0 OR updated > 0) AND (?::INTEGER IS NULL OR batch_id <= ?::INTEGER)
+    WHERE (inserted > 0 OR updated > 0) AND list_contains(?::VARCHAR[], record_type)
+      AND (?::INTEGER IS NULL OR batch_id <= ?::INTEGER)
     ORDER BY batch_id"""
 
 
@@ -55,9 +58,11 @@ def fingerprint(parts: list[str]) -> str:
     return digest.hexdigest()
 
 
-def records_fingerprint(warehouse: Warehouse, up_to_batch: int | None = None) -> str:
-    """What the record tables hold, as the loads that changed them: resolve reads exactly this."""
-    rows = warehouse.rows(changed_batches_sql(), [up_to_batch, up_to_batch])
+def records_fingerprint(warehouse: Warehouse, stage: str, up_to_batch: int | None = None) -> str:
+    """What the record tables `stage` reads hold, as the loads that changed them."""
+    from harborlight.stages.tables import RECORDS_READ
+
+    rows = warehouse.rows(changed_batches_sql(), [list(RECORDS_READ[stage]), up_to_batch, up_to_batch])
     return fingerprint([f"{batch_id}:{sha}" for batch_id, sha in rows])
 
 

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 STAGES = ("ingest", "resolve", "score", "networks")
 BOOKKEEPING_STAGE = "bookkeeping"
 
+# The record tables each stage reads directly (tests/test_stages.py checks the code against it).
+# A load of other records leaves the stage current: outcomes and providers, say, are read by the
+# consumers as they stand, never through a stage's tables.
+RECORDS_READ = {
+    "resolve": ("fictitious_names", "filings", "licenses", "listings", "officers"),
+    "score": ("licenses", "listings", "reviews", "tips"),
+    "networks": ("filings", "licenses", "officers"),
+}
+
 # Columns every record table carries besides the contract's fields.
 BOOKKEEPING = (("extra", "JSON"), ("batch_id", "INTEGER"), ("line", "INTEGER"))
 
