@@ -398,6 +398,15 @@ def test_a_failing_migration_leaves_the_older_warehouse_as_it_was(older_data_dir
     assert not {"stage_runs", "schema_migrations"} & _tables(path)
 
 
+def test_a_warehouse_from_a_newer_harborlight_is_left_alone(fresh_warehouse):
+    fresh_warehouse.run("INSERT INTO schema_migrations VALUES (?, current_localtimestamp(), 'from a newer version')",
+                        [SCHEMA_VERSION + 1])
+    fresh_warehouse.close()
+    for read_only in (False, True):
+        with pytest.raises(Stale, match=r"made by a newer harborlight \(schema version \d+, this one knows \d+\)"):
+            Warehouse(fresh_warehouse.path, b"key", read_only=read_only)
+
+
 def test_a_new_warehouse_is_made_at_the_current_version(fresh_warehouse):
     assert migrations.schema_version(fresh_warehouse) == SCHEMA_VERSION
     assert migrations.pending(fresh_warehouse) == []

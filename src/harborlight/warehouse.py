@@ -72,10 +72,14 @@ class Warehouse:
         self.migrated: list[migrations.Migration] = []
         self._copy: tempfile.TemporaryDirectory | None = None
         self.con = self._connect(path, read_only)
-        if not read_only:
-            self.migrated = migrations.prepare(self)
-        elif migrations.pending(self):
-            self._read_upgraded_copy()
+        try:
+            if not read_only:
+                self.migrated = migrations.prepare(self)
+            elif migrations.pending(self):
+                self._read_upgraded_copy()
+        except BaseException:
+            self.close()
+            raise
 
     def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
@@ -94,8 +98,7 @@ class Warehouse:
                 source = self.path.with_name(self.path.name + suffix)
                 if source.exists():
                     shutil.copyfile(source, copy.with_name(copy.name + suffix))
-        except OSError as exc:
-            self._copy.cleanup()
+        except OSError as exc:  # the copy is removed by close(), which __init__ calls on failure
             raise Stale(f"the warehouse {self.path} needs upgrading and could not be copied ({exc.strerror}): "
                         "run `harborlight migrate` to upgrade it in place") from None
         self.con = self._connect(copy, False)

@@ -55,13 +55,8 @@ class StageState:
         return f"{when}, STALE: {self.reason}: run `{self.command}` again"
 
 
-def count_batches_sql() -> str:
-    return "SELECT count(*) FROM batches"
-
-
-def _ingest(warehouse: Warehouse, run: StageRun | None) -> StageState:
+def _ingest(run: StageRun | None) -> StageState:
     if run is None:
-        # No records at all is "not run", whatever the loads: nothing to resolve.
         return StageState("ingest", None, None, False, "no records loaded", COMMANDS["ingest"])
     return StageState("ingest", run.run_id, run.run_at, True)
 
@@ -96,7 +91,7 @@ def freshness(warehouse: Warehouse) -> dict[str, StageState]:
     and the command that makes it current."""
     runs = latest_runs(warehouse)
     states: dict[str, StageState] = {}
-    states["ingest"] = _ingest(warehouse, runs.get("ingest"))
+    states["ingest"] = _ingest(runs.get("ingest"))
     states["resolve"] = _stage(warehouse, "resolve", runs.get("resolve"), states, {})
     states["score"] = _stage(warehouse, "score", runs.get("score"), states, {
         "resolve": "entities were resolved again after scoring",

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harborlight.errors import Stale
 from harborlight.stages.runs import record_run, records_fingerprint
 from harborlight.stages.tables import BOOKKEEPING_STAGE, create_kept_tables, create_table_sql
 
@@ -96,8 +97,16 @@ def schema_version(warehouse: Warehouse) -> int | None:
     return 0 if _exists(warehouse, "batches") else None
 
 
+def refuse_newer(warehouse: Warehouse, version: int | None) -> None:
+    """A warehouse made by a newer harborlight is left alone: this one does not know its tables."""
+    if version is not None and version > MIGRATIONS[-1].version:
+        raise Stale(f"the warehouse {warehouse.path} was made by a newer harborlight (schema version {version}, "
+                    f"this one knows {MIGRATIONS[-1].version}): upgrade harborlight to read it")
+
+
 def pending(warehouse: Warehouse) -> list[Migration]:
     version = schema_version(warehouse)
+    refuse_newer(warehouse, version)
     if version is None:
         return []
     return [m for m in MIGRATIONS if m.version > version]
@@ -115,6 +124,7 @@ def prepare(warehouse: Warehouse) -> list[Migration]:
     """Bring a writable warehouse to SCHEMA_VERSION in one transaction: create a new one from the
     contract, or apply the pending migrations. Returns the migrations applied (none for a new one)."""
     version = schema_version(warehouse)
+    refuse_newer(warehouse, version)
     todo = [] if version is None else [m for m in MIGRATIONS if m.version > version]
     with warehouse.transaction():
         warehouse.run(create_table_sql("schema_migrations", if_missing=True))
