@@ -10,7 +10,7 @@ import pytest
 from conftest import VALID_ROWS
 
 from harborlight.export.csv_export import EXPORT_COLUMNS, export_csv, safe_cell
-from harborlight.errors import UsageError
+from harborlight.errors import Stale
 from harborlight.ingest import ingest
 from harborlight.protection import pseudonym
 from harborlight.resolve.stage import resolve
@@ -108,7 +108,8 @@ def test_safe_cell_leaves_ordinary_values_alone():
     assert [safe_cell(v) for v in ("+1 305", "@cmd", "-2+3", "\tx")] == ["'+1 305", "'@cmd", "'-2+3", "'\tx"]
 
 
-def test_export_of_an_empty_warehouse_writes_headers_only(fresh_warehouse, tmp_path):
+def test_export_of_a_warehouse_with_no_entities_writes_headers_only(write_rows, fresh_warehouse, tmp_path):
+    ingest(write_rows("tips", [VALID_ROWS["tips"]]), fresh_warehouse)  # a record that names no entity
     resolve(fresh_warehouse)
     result = export_csv(fresh_warehouse, tmp_path / "out")
     assert set(result.rows.values()) == {0}
@@ -117,15 +118,15 @@ def test_export_of_an_empty_warehouse_writes_headers_only(fresh_warehouse, tmp_p
 
 def test_export_refuses_before_resolution(write_rows, fresh_warehouse, tmp_path):
     ingest(write_rows("filings", [VALID_ROWS["filings"]]), fresh_warehouse)
-    with pytest.raises(UsageError, match="run `harborlight resolve` first"):
+    with pytest.raises(Stale, match="run `harborlight resolve` first"):
         export_csv(fresh_warehouse, tmp_path / "out")
 
 
 def test_export_refuses_when_records_arrived_after_resolution(write_rows, fresh_warehouse, tmp_path):
     ingest(write_rows("filings", [VALID_ROWS["filings"]], folder=tmp_path / "a"), fresh_warehouse)
     resolve(fresh_warehouse)
-    ingest(write_rows("tips", [VALID_ROWS["tips"]], folder=tmp_path / "b"), fresh_warehouse)
-    with pytest.raises(UsageError, match="run `harborlight resolve` again"):
+    ingest(write_rows("officers", [VALID_ROWS["officers"]], folder=tmp_path / "b"), fresh_warehouse)
+    with pytest.raises(Stale, match="run `harborlight resolve` again"):
         export_csv(fresh_warehouse, tmp_path / "out")
 
 

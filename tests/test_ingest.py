@@ -13,6 +13,7 @@ from conftest import VALID_ROWS
 from harborlight.contract.schema import RECORD_TYPES
 from harborlight.errors import UsageError
 from harborlight.ingest import ingest
+from harborlight.stages import freshness
 from harborlight.status import warehouse_status
 
 
@@ -22,15 +23,45 @@ def snapshot(warehouse) -> dict[str, list[tuple]]:
     return {t: warehouse.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
 
 
-def test_ingesting_the_same_world_twice_updates_and_never_duplicates(small_world, fresh_warehouse):
+def test_ingesting_the_same_world_twice_updates_nothing_and_never_duplicates(small_world, fresh_warehouse):
     first = ingest(small_world, fresh_warehouse)
     counts = {name: sum(n for n in by.values()) for name, by in warehouse_status(fresh_warehouse).counts.items()}
+    before = snapshot(fresh_warehouse)
     second = ingest(small_world, fresh_warehouse)
     again = {name: sum(n for n in by.values()) for name, by in warehouse_status(fresh_warehouse).counts.items()}
     assert first.ok and second.ok
     assert counts == again
-    assert all(f.inserted == 0 and f.updated == f.records for f in second.loaded)
+    assert all(f.inserted == 0 and f.updated == 0 and f.unchanged == f.records for f in second.loaded)
     assert sum(counts.values()) == sum(f.records for f in first.loaded)
+    after = snapshot(fresh_warehouse)
+    assert {t: rows for t, rows in after.items() if t != "batches"} == {t: rows for t, rows in before.items() if t != "batches"}
+
+
+def test_reingesting_an_identical_file_keeps_resolve_current(load_resolved, fresh_warehouse, tmp_path):
+    load_resolved({"filings": [VALID_ROWS["filings"]], "officers": [VALID_ROWS["officers"]]})
+    again = ingest(tmp_path / "records", fresh_warehouse)
+    assert [(f.inserted, f.updated) for f in again.loaded] == [(0, 0), (0, 0)]
+    assert fresh_warehouse.rows("SELECT inserted, updated FROM batches ORDER BY batch_id DESC LIMIT 2") == [(0, 0), (0, 0)]
+    states = freshness(fresh_warehouse)
+    assert states["resolve"].current
+    assert states["ingest"].run_id > states["resolve"].run_id
+
+
+def test_a_record_moved_to_another_line_is_unchanged(write_rows, fresh_warehouse, tmp_path):
+    other = dict(VALID_ROWS["filings"], record_id="P19000000002", entity_name="JADE WELLNESS LLC")
+    ingest(write_rows("filings", [VALID_ROWS["filings"], other], folder=tmp_path / "a"), fresh_warehouse)
+    again = ingest(write_rows("filings", [other, VALID_ROWS["filings"]], folder=tmp_path / "b"), fresh_warehouse)
+    assert (again.loaded[0].inserted, again.loaded[0].updated) == (0, 0)
+
+
+def test_a_changed_record_counts_as_updated_and_makes_resolve_stale(load_resolved, fresh_warehouse, write_rows, tmp_path):
+    load_resolved({"filings": [VALID_ROWS["filings"]]})
+    other = dict(VALID_ROWS["filings"], record_id="P19000000002", entity_name="JADE WELLNESS LLC")
+    changed = ingest(write_rows("filings", [dict(VALID_ROWS["filings"], status="dissolved"), other],
+                                folder=tmp_path / "b"), fresh_warehouse)
+    assert (changed.loaded[0].records, changed.loaded[0].inserted, changed.loaded[0].updated) == (2, 1, 1)
+    state = freshness(fresh_warehouse)["resolve"]
+    assert not state.current and state.reason == "records were loaded after the last resolve"
 
 
 def test_loading_a_record_again_updates_its_values(write_rows, fresh_warehouse, tmp_path):

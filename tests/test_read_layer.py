@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 import json
 import shutil
@@ -17,7 +19,7 @@ from harborlight.errors import BadRequest, NotFound, UsageError
 from harborlight.indicators.scoring import score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
-from harborlight.protection import Protection, ProtectionViolation, printed_as_whole_words, pseudonym
+from harborlight.protection import Protection, ProtectionViolation, pseudonym
 from harborlight.truth import read_truth
 from harborlight.warehouse import Warehouse
 
@@ -68,7 +70,8 @@ def protected_identities(networked_world, small_world) -> dict[str, set[str]]:
 def leaks(text: str, values: set[str]) -> list[str]:
     """The protected values `text` prints as whole words, whatever their case."""
     lowered = text.lower()
-    return sorted(v for v in values if v.lower() in lowered and printed_as_whole_words(v.lower(), lowered))
+    return sorted(v for v in values if v.lower() in lowered
+                  and re.search(rf"(?<![^\W_]){re.escape(v.lower())}(?![^\W_])", lowered))
 
 
 def every_result(warehouse: Warehouse, viewer: read.Viewer, protection: Protection, identities: dict) -> list:

@@ -120,10 +120,10 @@ def test_a_protected_name_inside_a_longer_name_is_not_taken_for_it(network_ready
 
 
 def test_a_report_before_resolution_says_what_to_run(write_rows, fresh_warehouse, tmp_path):
-    from harborlight.errors import UsageError
+    from harborlight.errors import Stale
 
     assert ingest(write_rows("outcomes", atlanta_rows()), fresh_warehouse).ok
-    with pytest.raises(UsageError, match="run `harborlight resolve` first"):
+    with pytest.raises(Stale, match="run `harborlight resolve` first"):
         write_report(fresh_warehouse, tmp_path / "report.html")
     assert not (tmp_path / "report.html").exists()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pytest
+from conftest import VALID_ROWS
 
 from harborlight.config import installation_key
 from harborlight.evaluate import pairwise_scores, resolution_scores
@@ -125,8 +126,8 @@ def test_records_with_missing_and_degenerate_values_resolve(load_resolved, fresh
     assert fresh_warehouse.rows("SELECT count(*) FROM record_entities") == [(4,)]  # "-" has no name to resolve
 
 
-def test_resolving_an_empty_warehouse_gives_no_entities(fresh_warehouse):
-    report = resolve(fresh_warehouse)
+def test_resolving_records_that_name_no_entity_gives_no_entities(load_resolved):
+    report = load_resolved({"tips": [VALID_ROWS["tips"]]})
     assert report.entities == {"business": 0, "person": 0, "agent": 0}
 
 

@@ -128,7 +128,8 @@ def ingest_command(
 
 @app.command("status")
 def status_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """Show what is loaded, per file and source, and references to records not yet loaded."""
+    """Show what is loaded, per file and source, references to records not yet loaded, and each
+    stage's last run (ingest, resolve, score, networks) and whether it is current."""
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         status = warehouse_status(warehouse)
     table = Table("file", "source", "records", title=f"warehouse: {status.total:,} records")
@@ -147,6 +148,28 @@ def status_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     out.print(f"resolution: {escape(status.resolution)}")
     for model, column, value, mentions in status.blocking_skips:
         out.print(f"  blocking skipped {model}.{column} = {escape(value)} ({mentions:,} mentions)")
+    out.print(f"stages (schema version {status.schema_version}):")
+    for stage in status.stages:
+        out.print(f"  {stage.stage}: {escape(stage.describe())}")
+    for note in status.notes:
+        out.print(f"note: {escape(note)}")
+
+
+@app.command("migrate")
+def migrate_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Upgrade a warehouse made by an older harborlight to this version's schema, in place.
+
+    Every command that writes (ingest, resolve, score, networks) upgrades the warehouse first
+    anyway; read-only commands read an upgraded temporary copy until it is upgraded in place.
+    The migrations applied are listed, with the schema version reached.
+    """
+    from harborlight.stages import SCHEMA_VERSION
+
+    with open_warehouse(_settings(data_dir)) as warehouse:
+        applied = warehouse.migrated
+    for migration in applied:
+        out.print(f"applied migration {migration.version}: {escape(migration.description)}")
+    out.print(f"warehouse at schema version {SCHEMA_VERSION}" + ("" if applied else " (nothing to do)"))
 
 
 @app.command("resolve")
@@ -478,8 +501,12 @@ def export_command(
     fmt: Annotated[str, typer.Option("--format", help="csv (the contract's four files), ftm (FollowTheMoney JSON lines for Aleph) or gexf (Gephi).")] = "csv",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """Write what harborlight concluded. Protected persons appear only by pseudonym, in every format."""
-    with open_warehouse(_settings(data_dir)) as warehouse:
+    """Write what harborlight concluded. Protected persons appear only by pseudonym, in every format.
+
+    The warehouse is only read (it may be read-only). Stale data is refused with the command
+    to run: resolved entities, and scores and networks once they exist, must be current.
+    """
+    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         written = export(warehouse, fmt, out_dir)
     for name, n in written.items():
         out.print(f"{escape(str(out_dir / name))}: {n:,} rows")

@@ -19,7 +19,8 @@ from harborlight.contract.readers import RecordFile, Row, find_record_files, rea
 from harborlight.contract.schema import HASHED_FIELDS, RecordType
 from harborlight.contract.validate import RowValidator
 from harborlight.errors import ContractError, FileRejected, UsageError
-from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql
+from harborlight.stages.runs import fingerprint, record_run
+from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql, unchanged_staged_sql
 
 MAX_ERRORS_SHOWN = 50
 CHUNK_ROWS = 50_000
@@ -43,8 +44,13 @@ class FileLoaded:
     record_type: str
     records: int
     inserted: int
-    updated: int
+    updated: int  # records already loaded whose values changed; the rest of the file is unchanged
     batch_id: int
+    sha256: str = ""
+
+    @property
+    def unchanged(self) -> int:
+        return self.records - self.inserted - self.updated
 
 
 @dataclass
@@ -78,7 +84,20 @@ def ingest(path: Path, warehouse: Warehouse, progress: ProgressFn | None = None)
             report.loaded.append(load_file(rf, warehouse, progress))
         except FileRejected as rejected:
             report.rejected.append(rejected)
+    if report.loaded:
+        record_ingest_run(warehouse, report)
     return report
+
+
+def record_ingest_run(warehouse: Warehouse, report: IngestReport) -> int:
+    """One ingest run: the files it loaded (by name and sha256), and what they changed."""
+    parameters = {
+        "files": [f.file for f in report.loaded],
+        "rejected": [r.file for r in report.rejected],
+        "inserted": sum(f.inserted for f in report.loaded),
+        "updated": sum(f.updated for f in report.loaded),
+    }
+    return record_run(warehouse, "ingest", parameters, fingerprint([f.sha256 for f in report.loaded]))
 
 
 class _Staging:
@@ -183,13 +202,19 @@ def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoad
     table = rf.record_type.name
     batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
     warehouse.run(f"UPDATE {STAGE} SET batch_id = ?", [batch_id])
+    # Records stored already with the same values stay as they are (with the batch that last
+    # changed them); only new and changed records are written, so `updated` means changed.
+    compared = [c for c, _ in record_columns(rf.record_type) if c not in ("batch_id", "line")]
+    unchanged = warehouse.rows(unchanged_staged_sql(table, STAGE, compared))[0][0]
     updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
     warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
     warehouse.run(f"DROP TABLE {STAGE}")
+    inserted = records - unchanged - updated
+    sha256 = _file_sha256(rf.path)
     warehouse.run(
         "INSERT INTO batches (batch_id, record_type, file_name, sha256, records, inserted, updated)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, table, rf.label, _file_sha256(rf.path), records, records - updated, updated],
+        [batch_id, table, rf.label, sha256, records, inserted, updated],
     )
-    return FileLoaded(rf.label, table, records, records - updated, updated, batch_id)
+    return FileLoaded(rf.label, table, records, inserted, updated, batch_id, sha256)
 

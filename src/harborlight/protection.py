@@ -61,6 +61,7 @@ from typing import overload
 from harborlight.errors import Forbidden
 from harborlight.resolve.normalize import clean, parse_person_name
 from harborlight.resolve.romanization import family_class
+from harborlight.stages import replace_table
 
 # Links to a business that make a person a presumed potential victim, not a target.
 WORKER_ROLES = ("therapist",)
@@ -180,18 +181,18 @@ def protection_status_sql(networked: bool) -> str:
     ORDER BY p.person_id"""
 
 
-def write_protection_sql(networked: bool) -> str:
-    """Replace `person_protection`, stamped with the latest resolve run it was decided for."""
+def protection_rows_sql(networked: bool) -> str:
+    """The rows of `person_protection`, stamped with the latest resolve run they were decided for."""
     stage = "networks" if networked else "resolve"
     return f"""
-    CREATE OR REPLACE TABLE person_protection AS
     SELECT s.person_id::VARCHAR AS person_id, s.status::VARCHAR AS status, s.reason::VARCHAR AS reason,
            ({latest_resolve_run_sql()}) AS resolve_run, '{stage}'::VARCHAR AS decided_by
     FROM ({protection_status_sql(networked)}) s"""
 
 
 def latest_resolve_run_sql() -> str:
-    return "SELECT run_at FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
+    """The run id of the latest resolve in `stage_runs` (stages/runs.py): what a decision is stamped with."""
+    return "SELECT max(run_id) FROM stage_runs WHERE stage = 'resolve'"
 
 
 def hide_unshown_controllers_sql() -> str:
@@ -205,8 +206,9 @@ def hide_unshown_controllers_sql() -> str:
 
 def decide_protection(warehouse) -> None:
     """Write `person_protection` from what resolution knows. Called at the end of `resolve`, inside
-    its transaction, so entities and their protection are always written together."""
-    warehouse.run(write_protection_sql(networked=False))
+    its transaction, after the run is recorded, so entities and their protection are always
+    written together and stamped with that run."""
+    replace_table(warehouse, "person_protection", protection_rows_sql(networked=False))
 
 
 def refine_protection(warehouse) -> int:
@@ -217,7 +219,7 @@ def refine_protection(warehouse) -> int:
     cause (resolution keyed `LIM, KYU RA` and `LIM, KYURA` apart; the text matcher reads them as
     one) is not shown either: the name printed for him would be hers. Returns how many ranked
     controllers were not shown for this reason."""
-    warehouse.run(write_protection_sql(networked=True))
+    replace_table(warehouse, "person_protection", protection_rows_sql(networked=True))
     matcher = NameMatcher.from_identities(warehouse.rows(identities_sql(protected_for_cause_sql_for(warehouse, True))))
     namesakes = sorted({person_id for person_id, raw_name in warehouse.rows(shown_names_sql())
                         if matcher.reads_as_protected(raw_name)})
@@ -250,7 +252,7 @@ def protection_freshness_sql() -> str:
 def protection_is_current(warehouse) -> bool:
     """Whether `person_protection` was decided for the entities the warehouse holds now."""
     if not (warehouse.table_exists("person_protection") and warehouse.table_exists("entities")
-            and warehouse.table_exists("resolution_runs")):
+            and warehouse.table_exists("stage_runs")):
         return False
     uncovered, outdated = warehouse.rows(protection_freshness_sql())[0]
     return uncovered == 0 and outdated == 0

@@ -1,4 +1,5 @@
-"""What the warehouse holds: records per file and source, loads, and references not yet resolvable.
+"""What the warehouse holds: records per file and source, loads, references not yet resolvable,
+and each stage's last run and whether it is current (stages/freshness.py).
 
 References between files are kept even when their target is not loaded, because
 files arrive at different times (data contract). They are reported here.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harborlight.contract.schema import RECORD_TYPES
+from harborlight.stages import SCHEMA_VERSION, StageState, freshness, schema_version
 from harborlight.warehouse import Warehouse, record_counts_sql
 
 
@@ -27,6 +29,9 @@ class Status:
     references: list[Reference] = field(default_factory=list)
     resolution: str = "not run"
     blocking_skips: list[tuple[str, str, str, int]] = field(default_factory=list)
+    stages: list[StageState] = field(default_factory=list)  # in pipeline order
+    schema_version: int | None = SCHEMA_VERSION
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -76,23 +81,20 @@ def warehouse_status(warehouse: Warehouse) -> Status:
         ),
     ]
     status.resolution, status.blocking_skips = _resolution_state(warehouse)
+    status.stages = list(freshness(warehouse).values())
+    status.schema_version = schema_version(warehouse)
+    status.notes = list(warehouse.notes)
     return status
 
 
 def _resolution_state(warehouse: Warehouse) -> tuple[str, list[tuple[str, str, str, int]]]:
     if not warehouse.table_exists("resolution_runs"):
         return "not run: `harborlight resolve`", []
-    columns = {name for (name,) in warehouse.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'resolution_runs'")}
-    parameters_column = "parameters" if "parameters" in columns else "NULL"  # runs before it was recorded
-    run_at, engine, threshold, last_batch, parameters = warehouse.rows(
-        f"SELECT run_at, engine, threshold, last_batch_id, {parameters_column} "
-        "FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
+    # Whether it is current is the stage contract's to say (`stages`); this is what it did.
+    run_at, engine, threshold, parameters = warehouse.rows(
+        "SELECT run_at, engine, threshold, parameters FROM resolution_runs ORDER BY run_at DESC LIMIT 1"
     )[0]
-    latest = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
     state = f"{engine}, threshold {threshold:g}, at {run_at:%Y-%m-%d %H:%M}"
-    if latest is not None and (last_batch is None or latest > last_batch):
-        state += "; records loaded since: run `harborlight resolve` again"
     counts = warehouse.rows("SELECT kind, count(*) FROM entities GROUP BY kind ORDER BY kind")
     state += "; " + ", ".join(f"{n:,} {kind} entities" for kind, n in counts)
     if parameters:

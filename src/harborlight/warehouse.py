@@ -1,54 +1,43 @@
 """The warehouse: one DuckDB file that every stage reads and writes.
 
-This module owns the tables that hold loaded records (one per contract file,
-named like the file) and the `batches` table that remembers each load. Later
-stages own their own tables; each declares its schema in its own module.
+Every table is declared once, in the stage contract (stages/tables.py): record tables (one
+per contract file, named like the file), `batches` (each load), stage runs, and each stage's
+own tables. Opening the warehouse writable brings it to the current schema version
+(stages/migrations.py); opening it read-only never writes to it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from harborlight.contract.schema import HASHED_FIELDS, RECORD_TYPES, Field, RecordType
-from harborlight.errors import WarehouseError
+from harborlight.contract.schema import RECORD_TYPES
+from harborlight.errors import Stale, WarehouseError
+from harborlight.stages import migrations
+from harborlight.stages.tables import BOOKKEEPING, column_name, record_columns, replace_table
 
-# Columns every record table carries besides the contract's fields.
-BOOKKEEPING = (("extra", "JSON"), ("batch_id", "INTEGER"), ("line", "INTEGER"))
-
-
-def column_name(record_type: RecordType, f: Field) -> str:
-    """Hashed fields are stored under `<name>_hash` so no one mistakes them for clear text."""
-    return f"{f.name}_hash" if f.name in HASHED_FIELDS.get(record_type.name, ()) else f.name
-
-
-def record_columns(record_type: RecordType) -> list[tuple[str, str]]:
-    """(column, SQL type) for a record table, in order."""
-    return [(column_name(record_type, f), f.sql_type) for f in record_type.fields] + list(BOOKKEEPING)
+__all__ = [
+    "BOOKKEEPING", "Warehouse", "column_name", "record_columns", "record_counts_sql", "replace_existing_sql",
+    "unchanged_staged_sql",
+]
 
 
-def create_record_table_sql(record_type: RecordType) -> str:
-    cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in record_columns(record_type))
-    return f"CREATE TABLE IF NOT EXISTS {record_type.name} (\n  {cols}\n)"
-
-
-def create_batches_sql() -> str:
-    return """
-    CREATE SEQUENCE IF NOT EXISTS batch_ids START 1;
-    CREATE TABLE IF NOT EXISTS batches (
-      batch_id INTEGER PRIMARY KEY,
-      record_type VARCHAR NOT NULL,
-      file_name VARCHAR NOT NULL,
-      sha256 VARCHAR NOT NULL,
-      records INTEGER NOT NULL,
-      inserted INTEGER NOT NULL,
-      updated INTEGER NOT NULL,
-      loaded_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+def unchanged_staged_sql(table: str, stage: str, columns: list[str]) -> str:
+    """Delete from the staged batch the records stored already exactly as they are (every column
+    but the batch and line): loading the same file again changes nothing and updates nothing."""
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM {stage}.{c}" for c in columns)
+    return f"""
+    DELETE FROM {stage}
+    WHERE EXISTS (
+      SELECT 1 FROM {table} t
+      WHERE t.source = {stage}.source AND t.record_id = {stage}.record_id AND {same}
     )"""
 
 
@@ -67,22 +56,59 @@ def record_counts_sql(table: str) -> str:
 
 
 class Warehouse:
-    """A connection to the warehouse file, with its schema in place."""
+    """A connection to the warehouse file, at the current schema version.
+
+    Writable: pending migrations are applied on open, in one transaction. Read-only: the file
+    is never written; if it needs migrating, an upgraded temporary copy is read instead (and
+    `notes` says so), so that `status` and `export` work on an older data dir, even one that
+    cannot be written, until `harborlight migrate` or any writing command upgrades it in place.
+    """
 
     def __init__(self, path: Path, key: bytes, read_only: bool = False):
         self.path = path
         self._key = key
+        self.read_only = read_only
+        self.notes: list[str] = []
+        self.migrated: list[migrations.Migration] = []
+        self._copy: tempfile.TemporaryDirectory | None = None
+        self.con = self._connect(path, read_only)
         try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise WarehouseError(f"cannot open the warehouse {path}: {exc}") from None
-        if not read_only:
-            self.ensure_schema()
+            if not read_only:
+                self.migrated = migrations.prepare(self)
+            elif migrations.pending(self):
+                self._read_upgraded_copy()
+        except BaseException:
+            self.close()
+            raise
 
-    def ensure_schema(self) -> None:
-        self.run(create_batches_sql())
-        for record_type in RECORD_TYPES.values():
-            self.run(create_record_table_sql(record_type))
+    def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open the warehouse {self.path}: {exc}") from None
+
+    def _read_upgraded_copy(self) -> None:
+        """Migrate a temporary copy and read that: a read-only open never writes the original."""
+        version = migrations.schema_version(self)
+        self.con.close()
+        self._copy = tempfile.TemporaryDirectory(prefix="harborlight-upgrade-")
+        copy = Path(self._copy.name) / self.path.name
+        try:
+            for suffix in ("", ".wal"):
+                source = self.path.with_name(self.path.name + suffix)
+                if source.exists():
+                    shutil.copyfile(source, copy.with_name(copy.name + suffix))
+        except OSError as exc:  # the copy is removed by close(), which __init__ calls on failure
+            raise Stale(f"the warehouse {self.path} needs upgrading and could not be copied ({exc.strerror}): "
+                        "run `harborlight migrate` to upgrade it in place") from None
+        self.con = self._connect(copy, False)
+        migrations.prepare(self)
+        self.con.close()
+        self.con = self._connect(copy, True)
+        self.notes.append(
+            f"this warehouse was made by an older harborlight (schema version {version}, now "
+            f"{migrations.SCHEMA_VERSION}); read through an upgraded copy: run `harborlight migrate` "
+            "to upgrade it in place")
 
     def run(self, sql: str, params: list | tuple | None = None) -> duckdb.DuckDBPyConnection:
         """Execute one statement; a failure names the SQL that failed."""
@@ -100,12 +126,16 @@ class Warehouse:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def write_arrow(self, table: str, data) -> None:
-        """Replace `table` with the contents of an Arrow table."""
+        """Replace `table` with the contents of an Arrow table, created from its declaration."""
         self.con.register("arrow_input", data)
         try:
-            self.run(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow_input")
+            replace_table(self, table, "SELECT * FROM arrow_input")
         finally:
             self.con.unregister("arrow_input")
+
+    def record_count(self) -> int:
+        """How many records the record tables hold, all files together."""
+        return sum(self.rows(f"SELECT count(*) FROM {name}")[0][0] for name in RECORD_TYPES)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -131,6 +161,9 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.close()
+        if self._copy is not None:
+            self._copy.cleanup()
+            self._copy = None
 
     def __enter__(self) -> Warehouse:
         return self

@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harborlight.errors import UsageError
 from harborlight.export.files import atomic_text_file
 from harborlight.network.controllers import controller_ids_sql
 from harborlight.protection import Protection, protected_sql_for, shown_name
-from harborlight.resolve.stage import require_current_resolution
+from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
 EXPORT_COLUMNS = {
@@ -62,21 +61,11 @@ def businesses_rows_sql(scored: bool, networked: bool) -> str:
     FROM entities e {joins} WHERE e.kind = 'business' ORDER BY e.entity_id"""
 
 
-def stale_network_members_sql() -> str:
-    return """SELECT count(*) FROM network_members m
-              WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.entity_id = m.business_id)"""
-
-
 def networks_rows_sql() -> str:
     return f"""
     SELECT n.network_id, n.n_businesses, n.n_persons, n.risk_score, c.controller_ids
     FROM networks n LEFT JOIN ({controller_ids_sql()}) c USING (network_id)
     ORDER BY n.risk_score DESC NULLS LAST, n.n_businesses DESC, n.network_id"""
-
-
-def unscored_businesses_sql() -> str:
-    return """SELECT count(*) FROM entities e WHERE e.kind = 'business'
-              AND NOT EXISTS (SELECT 1 FROM business_scores s WHERE s.entity_id = e.entity_id)"""
 
 
 def persons_rows_sql(protected_sql: str, networked: bool) -> str:
@@ -108,15 +97,18 @@ def _person_rows(warehouse: Warehouse, networked: bool) -> Iterable[tuple]:
         )
 
 
+def require_export_fresh(warehouse: Warehouse) -> None:
+    """Every export reads resolved entities, and scores and networks once they exist: all must be
+    current, or the export is refused with the command to run (stages/freshness.py). Refusing is
+    the safe side: stale networks name protection decided for entities that may no longer exist."""
+    require_fresh(warehouse, "resolve", what="export", if_run=("score", "networks"))
+
+
 def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
     """Write the contract's four CSV files into `out`, each replaced whole or not at all."""
-    require_current_resolution(warehouse)
+    require_export_fresh(warehouse)
     scored = warehouse.table_exists("business_scores")
-    if scored and warehouse.rows(unscored_businesses_sql())[0][0]:
-        raise UsageError("entities were resolved again after scoring: run `harborlight score` again")
     networked = warehouse.table_exists("network_members")
-    if networked and warehouse.rows(stale_network_members_sql())[0][0]:
-        raise UsageError("entities were resolved again after the networks were found: run `harborlight networks` again")
     protection = Protection(warehouse)
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),

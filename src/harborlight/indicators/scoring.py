@@ -29,7 +29,8 @@ import pyarrow as pa
 from harborlight.errors import ContractError, UsageError
 from harborlight.indicators.catalog import CO_LOCATED, CO_LOCATED_FROM_LOG_ODDS, Indicator, all_indicators, co_located_sql
 from harborlight.indicators.corroboration import HELD_BELOW_HIGH, Corroboration, corroboration
-from harborlight.resolve.stage import require_current_resolution
+from harborlight.stages import latest_run_id, record_run, records_fingerprint, require_fresh
+from harborlight.stages.runs import fingerprint
 from harborlight.warehouse import Warehouse
 
 DEFAULT_INTERCEPT = -3.0  # about 5% before any evidence
@@ -218,11 +219,23 @@ def log_odds(model: Model, parts: dict[str, float]) -> float:
     return model.intercept + sum(parts[k] for k in sorted(parts))
 
 
+def _record_score_run(warehouse: Warehouse, labels_path: Path | None, bands: Bands) -> int:
+    """The run reads the latest resolve, the records the indicators read, and when given the label
+    file (recorded by its sha256)."""
+    labels = fingerprint([labels_path.read_text(encoding="utf-8")]) if labels_path is not None else None
+    return record_run(
+        warehouse, "score",
+        {"labels": labels_path.name if labels_path is not None else None, "labels_sha256": labels,
+         "elevated": bands.elevated, "high": bands.high},
+        records_fingerprint(warehouse, "score"), {"resolve": latest_run_id(warehouse, "resolve")},
+    )
+
+
 def score(
     warehouse: Warehouse, labels_path: Path | None = None, bands: Bands = Bands()
 ) -> ScoreReport:
     """Score every resolved business. Running it twice gives the same result."""
-    require_current_resolution(warehouse)
+    require_fresh(warehouse, "resolve", what="score")
     indicators = all_indicators()
     notes: list[str] = []
     with warehouse.transaction():
@@ -253,4 +266,5 @@ def score(
         warehouse.write_arrow("business_scores", _table(rows, SCORES_SCHEMA))
         weights = [("(intercept)", model.intercept, model.fitted)] + [(i, w, model.fitted) for i, w in model.weights.items()]
         warehouse.write_arrow("score_model", _table(weights, MODEL_SCHEMA))
+        _record_score_run(warehouse, labels_path, bands)
     return ScoreReport(len(rows), counts, n_evidence, model, notes, held)

@@ -43,6 +43,7 @@ who is not ranked is protected in `network_persons`.
 
 from __future__ import annotations
 
+from harborlight.stages import replace_table
 from harborlight.warehouse import Warehouse
 
 CONTROL_WEIGHT, REACH_WEIGHT, PERSISTENCE_WEIGHT = 0.4, 0.4, 0.2
@@ -55,7 +56,6 @@ def person_ties_sql() -> str:
     """Each person's ties to businesses as officer or agent, and through a managing company,
     with the role the record gives (an officer's title; `registered_agent` for an agent)."""
     return """
-    CREATE OR REPLACE TABLE person_ties AS
     SELECT g.node_id AS person_id, g.business_id, g.kind,
            CASE WHEN g.kind = 'registered_agent' THEN 'registered_agent' ELSE o.role END AS role,
            g.record_type, g.source, g.record_id
@@ -78,7 +78,6 @@ def control_evidence_sql() -> str:
     when no business premises and no therapist license sits there, because premises and the
     places workers live tie workers to a network as much as anyone."""
     return """
-    CREATE OR REPLACE TABLE control_evidence AS
     WITH ties AS (
       SELECT m.network_id, t.* FROM person_ties t JOIN network_members m USING (business_id)
     ),
@@ -172,7 +171,6 @@ def probable_nominees_sql() -> str:
     that resolution left apart (a filing without the address that would join them). Without
     it, the name rule in protection.py would hide the controller."""
     return f"""
-    CREATE OR REPLACE TABLE probable_nominees AS
     WITH footprint AS (
       SELECT person_id, count(DISTINCT business_id) AS businesses FROM person_ties GROUP BY person_id
     ),
@@ -216,7 +214,6 @@ def network_persons_sql(protected_sql: str, scored: bool) -> str:
     high = "coalesce(s.risk_band = 'high', FALSE)" if scored else "FALSE"
     scores = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
-    CREATE OR REPLACE TABLE network_persons AS
     WITH protected AS ({protected_sql}),
     ties AS (
       SELECT m.network_id, t.* FROM person_ties t JOIN network_members m ON m.business_id = t.business_id
@@ -261,11 +258,11 @@ def rank_controllers(warehouse: Warehouse) -> int:
     returns how many persons are ranked."""
     from harborlight.protection import protected_persons_sql
 
-    warehouse.run(person_ties_sql())
-    warehouse.run(control_evidence_sql())
-    warehouse.run(probable_nominees_sql())
+    replace_table(warehouse, "person_ties", person_ties_sql())
+    replace_table(warehouse, "control_evidence", control_evidence_sql())
+    replace_table(warehouse, "probable_nominees", probable_nominees_sql())
     scored = warehouse.table_exists("business_scores")
-    warehouse.run(network_persons_sql(protected_persons_sql(include_nominees=True), scored))
+    replace_table(warehouse, "network_persons", network_persons_sql(protected_persons_sql(include_nominees=True), scored))
     return warehouse.rows("SELECT count(*) FROM network_persons WHERE NOT protected")[0][0]
 
 

@@ -30,7 +30,7 @@ from harborlight.errors import UsageError
 from harborlight.network.controllers import rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
 from harborlight.protection import refine_protection
-from harborlight.resolve.stage import require_current_resolution
+from harborlight.stages import latest_run_id, record_run, records_fingerprint, replace_table, require_fresh
 from harborlight.warehouse import Warehouse
 
 DEFAULT_LINK_THRESHOLD = 0.9  # a link counts when what two businesses share weighs at least this
@@ -60,7 +60,6 @@ def networks_sql(scored: bool) -> str:
     risk = "max(s.risk_score)" if scored else "NULL"
     join = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
-    CREATE OR REPLACE TABLE networks AS
     WITH persons AS (
       SELECT m.network_id, count(DISTINCT g.node_id) AS n_persons
       FROM network_members m JOIN graph_edges g ON g.business_id = m.business_id AND g.node_kind = 'person'
@@ -124,7 +123,7 @@ def find_networks(
         raise UsageError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     if resolution <= 0:
         raise UsageError(f"the resolution must be positive, not {resolution}")
-    require_current_resolution(warehouse)
+    require_fresh(warehouse, "resolve", what="networks", if_run=("score",))
     with warehouse.transaction():
         edges, links = build_graph(warehouse, hub_size, max_degree)
         pairs = warehouse.rows(counted_links_sql(), [threshold])
@@ -133,8 +132,15 @@ def find_networks(
             {"network_id": pa.array([m[0] for m in members], pa.string()),
              "business_id": pa.array([m[1] for m in members], pa.string())}
         ))
-        warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
+        replace_table(warehouse, "networks", networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         controllers = rank_controllers(warehouse)
         controllers -= refine_protection(warehouse)  # nominees protected, ranked controllers shown (or hidden)
+        upstream = {"resolve": latest_run_id(warehouse, "resolve"), "score": latest_run_id(warehouse, "score")}
+        record_run(
+            warehouse, "networks",
+            {"threshold": threshold, "hub_size": hub_size, "method": method, "resolution": resolution,
+             "max_degree": max_degree},
+            records_fingerprint(warehouse, "networks"), upstream,
+        )
     return NetworkReport(edges, links, n_networks, len(members), controllers)

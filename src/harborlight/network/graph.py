@@ -24,6 +24,7 @@ hosted more than `max_degree` businesses (a mall without unit numbers) links non
 from __future__ import annotations
 
 from harborlight.resolve.normalize import register_sql_functions
+from harborlight.stages import replace_table
 from harborlight.warehouse import Warehouse
 
 # How strongly a tie of each kind says "controlled together", before hub discounting.
@@ -51,7 +52,6 @@ DEFAULT_MAX_DEGREE = 50
 
 def graph_edges_sql() -> str:
     return """
-    CREATE OR REPLACE TABLE graph_edges AS
     WITH filing_business AS (
       SELECT source, record_id, entity_id AS business_id FROM business_mentions WHERE record_type = 'filings'
     )
@@ -128,7 +128,6 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT
     cases = " ".join(f"WHEN '{k}' THEN {w}" for k, w in BASE_WEIGHTS.items())
     factors = " ".join(f"WHEN '{k}' THEN {int(f)}" for k, f in HUB_FACTOR.items())  # by node kind
     return f"""
-    CREATE OR REPLACE TABLE business_links AS
     WITH placed AS (
       -- Where the record of an officer or agent places them (the address it gives, if any).
       SELECT g.*, pm.street || '|' || coalesce(pm.city, '') AS place
@@ -197,7 +196,6 @@ def link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT
 def graph_nodes_sql() -> str:
     """Every node: the businesses, and every person, agent and phone that ties one."""
     return """
-    CREATE OR REPLACE TABLE graph_nodes AS
     SELECT entity_id AS node_id, 'business' AS node_kind FROM entities WHERE kind = 'business'
     UNION
     SELECT premises_id, 'premises' FROM premises
@@ -211,9 +209,9 @@ def build_graph(
 ) -> tuple[int, int]:
     """Write `graph_edges`, `graph_nodes` and `business_links`; returns edge and link counts."""
     register_sql_functions(warehouse.con)
-    warehouse.run(graph_edges_sql())
-    warehouse.run(graph_nodes_sql())
-    warehouse.run(link_weights_sql(hub_size, max_degree))
+    replace_table(warehouse, "graph_edges", graph_edges_sql())
+    replace_table(warehouse, "graph_nodes", graph_nodes_sql())
+    replace_table(warehouse, "business_links", link_weights_sql(hub_size, max_degree))
     edges = warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
     links = warehouse.rows("SELECT count(*) FROM business_links")[0][0]
     return edges, links

@@ -26,7 +26,7 @@ from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.report.charts import BANDS, bands_in_use, risk_bins, risk_histogram_svg
 from harborlight.report.diagram import network_diagram, render_svg
 from harborlight.report.page import Html, document, escape, items, plural, table
-from harborlight.resolve.stage import require_current_resolution
+from harborlight.stages import require_fresh
 from harborlight.respond.outcomes import Ledger, outcomes_ledger
 from harborlight.status import warehouse_status
 from harborlight.warehouse import Warehouse
@@ -62,7 +62,7 @@ def build_report(
     """Gather the report. `groups` (entity_id -> group, is_imb) runs the fairness audit; without it
     the report says the audit was not run and how to run it. The networks are read through the read
     layer as `viewer` may see them."""
-    require_current_resolution(warehouse)
+    require_fresh(warehouse, "resolve", "score", what="report", if_run=("networks",))
     protection = Protection(warehouse)  # one decision for every network the report draws
     try:
         views = [read.network_view(warehouse, nid, viewer, protection) for nid in top_network_ids(warehouse, top)]

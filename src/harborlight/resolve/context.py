@@ -49,6 +49,7 @@ import pyarrow as pa
 
 from harborlight.resolve.mentions import record_key_sql
 from harborlight.resolve.normalize import SQL_BUSINESS_NAME, SQL_STREET, register_sql_functions
+from harborlight.stages.tables import create_table_sql
 from harborlight.warehouse import Warehouse
 
 # A node shared by more businesses than this is a hub and ties no one (see point 3 above).
@@ -359,8 +360,7 @@ EDGE_COLUMNS = tuple(EDGE_SCHEMA.names)
 def create_context_edges_sql() -> str:
     """One row per context join that merged two person entities: the two mentions, why their
     names are compatible, the shared node, and for each side the business and record that tie it."""
-    columns = ", ".join(f"{f.name} {'INTEGER' if f.type == pa.int32() else 'VARCHAR'}" for f in EDGE_SCHEMA)
-    return f"CREATE OR REPLACE TABLE person_context_edges ({columns})"
+    return create_table_sql("person_context_edges")  # declared in stages/tables.py
 
 
 def reassign_entities_sql() -> str:

@@ -15,6 +15,9 @@
 | `resolution_runs` | one run: engine, threshold, and the last load it saw |
 | `person_protection` | a person's protection status, decided for this run (protection.py) |
 
+Each table is created from its declaration in the stage contract (stages/tables.py), and
+each run is recorded in `stage_runs` with a fingerprint of the loads it read.
+
 Entity ids are `biz-`, `per-` or `agt-` and a hash of the smallest mention id in the
 entity, so the same input gives the same ids, and a one-mention entity keeps its id.
 """
@@ -26,11 +29,13 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from harborlight.errors import UsageError
+from harborlight.errors import BadRequest, UsageError
 from harborlight.protection import decide_protection
 from harborlight.resolve.context import link_persons_by_context
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD, ModelResult, resolve_model
 from harborlight.resolve.mentions import build_mentions
+from harborlight.stages import create_kept_tables, create_table_sql, latest_run_id, record_run, records_fingerprint, replace_table
+from harborlight.stages.freshness import require_fresh
 from harborlight.warehouse import Warehouse
 
 PREFIXES = {"business": "biz-", "person": "per-", "agent": "agt-"}
@@ -51,7 +56,6 @@ class ResolveReport:
 
 def mentions_with_entities_sql(model: str) -> str:
     return f"""
-    CREATE OR REPLACE TABLE {model}_mentions AS
     SELECT m.*, '{PREFIXES[model]}' || substr(sha256(c.cluster_key), 1, 16) AS entity_id
     FROM stage_mentions m JOIN stage_clusters c USING (unique_id)
     ORDER BY m.unique_id"""
@@ -60,7 +64,6 @@ def mentions_with_entities_sql(model: str) -> str:
 def record_entities_sql() -> str:
     """Input records that name a business or a person. Registered agents are fields, not records."""
     return """
-    CREATE OR REPLACE TABLE record_entities AS
     SELECT source, record_id, record_type, 'business' AS entity_kind, entity_id, NULL AS person_role
     FROM business_mentions
     UNION ALL
@@ -80,7 +83,6 @@ def entities_sql() -> str:
       FROM {model}_mentions""")
     union = "\n      UNION ALL".join(parts)
     return f"""
-    CREATE OR REPLACE TABLE entities AS
     WITH mentions AS ({union}
     )
     SELECT entity_id, kind, name, address, city, state, zip,
@@ -91,10 +93,9 @@ def entities_sql() -> str:
     ORDER BY entity_id"""
 
 
-def premises_sql() -> str:
+def business_premises_sql() -> str:
     """Addresses as premises. A mention without a unit takes the building's only known unit."""
     return """
-    CREATE OR REPLACE TABLE business_premises AS
     WITH placed AS (
       SELECT entity_id, unique_id, street, unit, city, state, zip5, date_from, date_to,
              street || '|' || coalesce(city, '') || '|' || coalesce(state, '') AS building
@@ -113,9 +114,12 @@ def premises_sql() -> str:
            max(CASE WHEN date_to < DATE '9999-12-31' THEN date_to END) AS last_seen,
            count(*) AS mentions,
            any_value(premises_key) AS premises_key
-    FROM keyed GROUP BY premises_id, entity_id ORDER BY premises_id, entity_id;
+    FROM keyed GROUP BY premises_id, entity_id ORDER BY premises_id, entity_id"""
 
-    CREATE OR REPLACE TABLE premises AS
+
+def premises_sql() -> str:
+    """Each premises once, from the businesses placed there."""
+    return """
     SELECT premises_id,
            split_part(any_value(premises_key), '|', 1) AS street,
            nullif(split_part(any_value(premises_key), '|', 4), '') AS unit,
@@ -139,17 +143,14 @@ def _write_model(warehouse: Warehouse, mentions: pa.Table, result: ModelResult) 
     warehouse.con.register("stage_mentions", mentions)
     warehouse.con.register("stage_clusters", result.clusters)
     try:
-        warehouse.run(mentions_with_entities_sql(model))
+        replace_table(warehouse, f"{model}_mentions", mentions_with_entities_sql(model))
     finally:
         warehouse.con.unregister("stage_mentions")
         warehouse.con.unregister("stage_clusters")
     if result.edges.num_columns:
         warehouse.write_arrow(f"{model}_edges", result.edges)
     else:
-        warehouse.run(
-            f"CREATE OR REPLACE TABLE {model}_edges (unique_id_l VARCHAR, unique_id_r VARCHAR, "
-            "match_weight DOUBLE, match_probability DOUBLE)"
-        )
+        warehouse.run(create_table_sql(f"{model}_edges"))
     warehouse.run("DELETE FROM resolution_levels WHERE model = ?", [model])
     for lv in result.levels:
         warehouse.run(
@@ -159,20 +160,6 @@ def _write_model(warehouse: Warehouse, mentions: pa.Table, result: ModelResult) 
     warehouse.run("DELETE FROM blocking_skips WHERE model = ?", [model])
     for key in result.skipped:
         warehouse.run("INSERT INTO blocking_skips VALUES (?, ?, ?, ?)", [model, key.column, key.value, key.mentions])
-
-
-def create_bookkeeping_sql() -> str:
-    return """
-    CREATE TABLE IF NOT EXISTS resolution_levels (
-      model VARCHAR, comparison VARCHAR, gamma INTEGER, label VARCHAR,
-      m DOUBLE, u DOUBLE, log2_bayes_factor DOUBLE);
-    CREATE TABLE IF NOT EXISTS blocking_skips (model VARCHAR, column_name VARCHAR, value VARCHAR, mentions INTEGER);
-    CREATE TABLE IF NOT EXISTS resolution_runs (
-      run_at TIMESTAMP DEFAULT current_localtimestamp(), engine VARCHAR, threshold DOUBLE,
-      last_batch_id INTEGER);
-    -- Where each model's parameters came from ("business: trained on the data; ...");
-    -- added to warehouses resolved before it was recorded.
-    ALTER TABLE resolution_runs ADD COLUMN IF NOT EXISTS parameters VARCHAR"""
 
 
 def parameters_text(parameters: dict[str, str]) -> str:
@@ -190,6 +177,8 @@ def resolve(
     """Resolve every loaded record into entities. Running it twice gives the same result."""
     if not 0 < threshold < 1:
         raise UsageError(f"threshold must be between 0 and 1, not {threshold}")
+    if not warehouse.record_count():
+        raise BadRequest("no records loaded: run `harborlight ingest DIR` first")
     report = ResolveReport(engine, threshold)
     results = {}
     for model in MODELS:
@@ -199,22 +188,29 @@ def resolve(
         results[model] = (mentions, resolve_model(mentions, model, engine, threshold, max_block_key))
     on_step("writing entities")
     with warehouse.transaction():
-        warehouse.run(create_bookkeeping_sql())
+        create_kept_tables(warehouse, "resolve")
         for model, (mentions, result) in results.items():
             _write_model(warehouse, mentions, result)
             report.mentions[model] = mentions.num_rows
             report.skipped += [(model, k.column, k.value, k.mentions) for k in result.skipped]
             report.notes += result.notes
             report.parameters[model] = result.parameters
-        warehouse.run(premises_sql())
+        replace_table(warehouse, "business_premises", business_premises_sql())
+        replace_table(warehouse, "premises", premises_sql())
         on_step("person: joining by context from the businesses")
         report.notes.append(link_persons_by_context(warehouse).note())
-        warehouse.run(record_entities_sql())
-        warehouse.run(entities_sql())
+        replace_table(warehouse, "record_entities", record_entities_sql())
+        replace_table(warehouse, "entities", entities_sql())
         last_batch = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
         warehouse.run(
             "INSERT INTO resolution_runs (engine, threshold, last_batch_id, parameters) VALUES (?, ?, ?, ?)",
             [engine, threshold, last_batch, parameters_text(report.parameters)],
+        )
+        record_run(
+            warehouse, "resolve",
+            {"engine": engine, "threshold": threshold, "max_block_key": max_block_key,
+             "model_parameters": report.parameters},
+            records_fingerprint(warehouse, "resolve"), {"ingest": latest_run_id(warehouse, "ingest")},
         )
         decide_protection(warehouse)  # who is protected, decided with the entities it covers
     for model in MODELS:
@@ -222,11 +218,6 @@ def resolve(
     return report
 
 
-def require_current_resolution(warehouse: Warehouse) -> None:
-    """Stages after resolve need it to have seen every load; say so plainly when it has not."""
-    if not warehouse.table_exists("resolution_runs"):
-        raise UsageError("entities are not resolved yet: run `harborlight resolve` first")
-    resolved = warehouse.rows("SELECT last_batch_id FROM resolution_runs ORDER BY run_at DESC LIMIT 1")[0][0]
-    latest = warehouse.rows("SELECT max(batch_id) FROM batches")[0][0]
-    if latest is not None and (resolved is None or latest > resolved):
-        raise UsageError("records were loaded after the last resolve: run `harborlight resolve` again")
+def require_current_resolution(warehouse: Warehouse, what: str = "this command") -> None:
+    """Stages after resolve need it to have read the records as they are now (stages/freshness.py)."""
+    require_fresh(warehouse, "resolve", what=what)

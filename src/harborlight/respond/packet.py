@@ -26,6 +26,7 @@ from harborlight.read.guard import Guard
 from harborlight.read.viewer import ANALYST
 from harborlight.report.diagram import network_diagram, render_svg
 from harborlight.report.page import Html, document, escape, items, lines, plural, table
+from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
 STANDING_INSTRUCTIONS = [
@@ -392,6 +393,7 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
 
 def write_packet(warehouse: Warehouse, network_id: str, out: Path) -> tuple[Path, Path]:
     """Build, check and write packet.json and packet.html. A refused packet writes nothing."""
+    require_fresh(warehouse, "resolve", "networks", what="packet", if_run=("score",))
     view = network_view(warehouse, network_id)
     packet = packet_from_view(warehouse, view)
     as_json = json.dumps(asdict(packet), indent=2, default=str)
