@@ -27,7 +27,7 @@ import igraph
 import pyarrow as pa
 
 from harborlight.errors import UsageError
-from harborlight.network.controllers import rank_controllers
+from harborlight.network.controllers import network_person_counts_sql, rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
 from harborlight.resolve.stage import require_current_resolution
 from harborlight.warehouse import Warehouse
@@ -60,11 +60,8 @@ def networks_sql(scored: bool) -> str:
     join = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
     CREATE OR REPLACE TABLE networks AS
-    WITH persons AS (
-      SELECT m.network_id, count(DISTINCT g.node_id) AS n_persons
-      FROM network_members m JOIN graph_edges g ON g.business_id = m.business_id AND g.node_kind = 'person'
-      GROUP BY m.network_id
-    )
+    -- The persons of a network are counted as every view counts them: rows of network_persons.
+    WITH persons AS ({network_person_counts_sql()})
     SELECT m.network_id, count(DISTINCT m.business_id) AS n_businesses, coalesce(any_value(p.n_persons), 0) AS n_persons,
            {risk} AS risk_score
     FROM network_members m LEFT JOIN persons p USING (network_id) {join}
@@ -132,7 +129,8 @@ def find_networks(
             {"network_id": pa.array([m[0] for m in members], pa.string()),
              "business_id": pa.array([m[1] for m in members], pa.string())}
         ))
+        controllers = rank_controllers(warehouse)
+        # After the ranking: n_persons counts network_persons, which the ranking writes.
         warehouse.run(networks_sql(warehouse.table_exists("business_scores")))
         n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
-        controllers = rank_controllers(warehouse)
     return NetworkReport(edges, links, n_networks, len(members), controllers)
