@@ -193,7 +193,7 @@ def business_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> 
     QUALIFY node_businesses <= {int(max_tie_businesses)}"""
 
 
-def own_address_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> str:
+def own_address_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES, ties: str | None = None) -> str:
     """Each officer or registered-agent mention that gives an address of its own, with that address
     (street and city, as resolution keys them) as a node, and how many businesses the people giving
     it are tied to.
@@ -205,7 +205,9 @@ def own_address_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) 
     out: workers of one business often share a dormitory, and a license is already tied to its
     number. An address given by people tied to more than `max_tie_businesses` businesses is an
     agent's office, a hub, and ties no one; one tied to several businesses is, like any shared node,
-    used only for names that are neither common nor typos."""
+    used only for names that are neither common nor typos. `ties` names a relation already holding
+    `person_business_ties_sql`'s rows (a CTE of the caller), so they are not computed twice."""
+    ties = ties or f"({person_business_ties_sql()})"
     return f"""
     WITH given AS (
       SELECT unique_id, record_type, source, record_id, street || '|' || city AS node_id
@@ -214,7 +216,7 @@ def own_address_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) 
     ),
     reach AS (
       SELECT g.node_id, count(DISTINCT t.business_id) AS node_businesses
-      FROM given g JOIN ({person_business_ties_sql()}) t USING (unique_id)
+      FROM given g JOIN {ties} t USING (unique_id)
       GROUP BY g.node_id
     )
     SELECT g.unique_id, NULL AS business_id, 'own address' AS how, g.record_type, g.source, g.record_id,
@@ -250,7 +252,7 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
       SELECT unique_id, NULL, 'license number', record_type, source, record_id, 'license', license_number, 1
       FROM person_mentions WHERE record_type = 'licenses' AND license_number IS NOT NULL
       UNION ALL
-      SELECT * FROM ({own_address_nodes_sql(max_tie_businesses)})
+      SELECT * FROM ({own_address_nodes_sql(max_tie_businesses, ties="ties")})
     ),
     filing_of AS (
       SELECT pm.unique_id, o.source || chr(31) || o.filing_record_id AS filing
