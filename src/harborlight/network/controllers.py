@@ -39,6 +39,22 @@ of control for the last, to another business of the same network: that is the co
 whose records resolution left apart. They stay protected (undecided), but are not nominees,
 so the name rule in protection.py does not hide the controller. Anyone tied to a network
 who is not ranked is protected in `network_persons`.
+
+One person, one controller. Resolution can still leave one person's records in two entities
+(a filing with no address, a name in two romanizations). When two ranked controllers of one
+network bear the same name (romanization-class key, in any order or romanization, of any of
+their records) and share evidence (a member business or an address in `control_evidence`, or
+the home address their own records give),
+they are one controller: the ties and evidence of the weaker go to the stronger (the union
+of their evidence), and the network is ranked again, so it lists the person once, in one row.
+Two officers of one filing are never merged, and a protected person never is.
+
+The persons of a network are the rows of `network_persons`: its ranked controllers and the
+protected people tied to it (officers, agents and officers of a managing company without
+evidence of control, and workers by license). A person tied to two networks is a person of
+each. `networks.n_persons`, the `network` view, the report and persons.csv all count these
+rows (`network_person_counts_sql`); persons.csv, which has one network_id per person, gives
+the smallest id of the person's networks.
 """
 
 from __future__ import annotations
@@ -209,14 +225,27 @@ def probable_nominees_sql() -> str:
 
 
 def network_persons_sql(protected_sql: str, scored: bool) -> str:
-    """Every person tied to a network, protected unless ranked: a person is unprotected only with
-    qualifying evidence of control in that network and outside the protection rule."""
+    """The persons of each network, one row per (network, person): everyone tied to a member business
+    as officer, registered agent, officer of a managing company, or worker by license. Protected
+    unless ranked: a person is unprotected only with qualifying evidence of control in that network
+    and outside the protection rule. A person tied to two networks has a row in each.
+
+    This table is the one definition of "the persons of a network" (see `network_person_counts_sql`):
+    `networks.n_persons`, the `network` view (controllers and protected people), the report and
+    persons.csv all count its rows."""
     high = "coalesce(s.risk_band = 'high', FALSE)" if scored else "FALSE"
     scores = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
     WITH protected AS ({protected_sql}),
     ties AS (
-      SELECT m.network_id, t.* FROM person_ties t JOIN network_members m ON m.business_id = t.business_id
+      SELECT m.network_id, t.person_id, t.business_id, t.kind
+      FROM person_ties t JOIN network_members m ON m.business_id = t.business_id
+      UNION ALL
+      -- Workers tied by their license: persons of the network too, always protected (a therapist
+      -- license puts them in `protected_sql`), never candidates (they have no control evidence).
+      SELECT m.network_id, g.node_id, g.business_id, g.kind
+      FROM graph_edges g JOIN network_members m ON m.business_id = g.business_id
+      WHERE g.kind = 'licensed_to_work_at'
     ),
     high_risk AS (
       SELECT m.network_id, m.business_id, {high} AS high
@@ -253,17 +282,141 @@ def network_persons_sql(protected_sql: str, scored: bool) -> str:
     ORDER BY r.network_id, protected, controller_score DESC, r.person_id"""
 
 
+def same_person_controllers_sql() -> str:
+    """Pairs of ranked controllers of one network that are one person whose records resolution left
+    apart: a name in common (romanization-class key, in either reading, of any of their mentions)
+    and a piece of evidence in common: a member business or an address in `control_evidence`, or
+    the address their own officer or agent records give.
+
+    Two officers of one filing are never one person (a filing names each officer once), as in
+    resolution's context pass. Only ranked persons are paired: a protected person is never merged
+    into a controller, whatever their name."""
+    from harborlight.resolve.mentions import record_key_sql
+
+    filing = record_key_sql("o.source", "o.filing_record_id")
+    return f"""
+    WITH ranked AS (SELECT network_id, person_id, controller_score FROM network_persons WHERE NOT protected),
+    names AS (
+      SELECT DISTINCT entity_id AS person_id, key FROM (
+        SELECT entity_id, name_class_key AS key FROM person_mentions
+        UNION ALL SELECT entity_id, alt_class_key FROM person_mentions
+      ) WHERE key IS NOT NULL
+    ),
+    filings AS (
+      SELECT DISTINCT pm.entity_id AS person_id, {filing} AS filing
+      FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
+      WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
+    ),
+    homes AS (
+      SELECT DISTINCT entity_id AS person_id, street || '|' || coalesce(city, '') AS home FROM person_mentions
+      WHERE record_type IN ('officers', 'registered_agent') AND street IS NOT NULL
+    ),
+    shared AS (
+      SELECT a.network_id, a.person_id AS a, b.person_id AS b
+      FROM control_evidence a JOIN control_evidence b
+        ON b.network_id = a.network_id AND b.person_id > a.person_id
+       AND (b.business_id = a.business_id OR b.address_key = a.address_key)
+      UNION
+      -- The address their own records give: one home is evidence both sides carry.
+      SELECT ra.network_id, ra.person_id, rb.person_id
+      FROM ranked ra JOIN ranked rb ON rb.network_id = ra.network_id AND rb.person_id > ra.person_id
+      JOIN homes ha ON ha.person_id = ra.person_id
+      JOIN homes hb ON hb.person_id = rb.person_id AND hb.home = ha.home
+    )
+    SELECT s.network_id, s.a, s.b, ra.controller_score AS score_a, rb.controller_score AS score_b
+    FROM shared s
+    JOIN ranked ra ON ra.network_id = s.network_id AND ra.person_id = s.a
+    JOIN ranked rb ON rb.network_id = s.network_id AND rb.person_id = s.b
+    WHERE EXISTS (SELECT 1 FROM names na JOIN names nb ON nb.key = na.key WHERE na.person_id = s.a AND nb.person_id = s.b)
+      AND NOT EXISTS (SELECT 1 FROM filings fa JOIN filings fb ON fb.filing = fa.filing
+                      WHERE fa.person_id = s.a AND fb.person_id = s.b)
+    ORDER BY ALL"""
+
+
+def merge_ties_sql() -> str:
+    """Give a merged controller's ties and evidence in that network to the controller kept
+    (`controller_merges`: network_id, person_id, controller_id). A business belongs to one network,
+    so a tie's network is its business's."""
+    return """
+    UPDATE person_ties SET person_id = m.controller_id
+    FROM (SELECT nm.business_id, cm.person_id, cm.controller_id
+          FROM controller_merges cm JOIN network_members nm ON nm.network_id = cm.network_id) m
+    WHERE person_ties.business_id = m.business_id AND person_ties.person_id = m.person_id;
+    UPDATE control_evidence SET person_id = m.controller_id
+    FROM controller_merges m
+    WHERE control_evidence.network_id = m.network_id AND control_evidence.person_id = m.person_id"""
+
+
+def same_person_merges(pairs: list[tuple]) -> list[tuple[str, str, str]]:
+    """(network_id, person_id, controller_id) for each controller merged into another: pairs are
+    joined transitively within a network, and each group is kept under its highest-scoring member
+    (the smallest id on a tie), so the result does not depend on the order of the pairs."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    score: dict[tuple[str, str], float] = {}
+    for network, a, b, score_a, score_b in pairs:
+        score[(network, a)], score[(network, b)] = score_a, score_b
+        ra, rb = find((network, a)), find((network, b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for member in score:
+        groups.setdefault(find(member), []).append(member)
+    merges = []
+    for members in groups.values():
+        kept = min(members, key=lambda m: (-score[m], m[1]))
+        merges += [(m[0], m[1], kept[1]) for m in sorted(members) if m != kept]
+    return sorted(merges)
+
+
+def merge_same_person_controllers(warehouse: Warehouse) -> int:
+    """Merge ranked controllers of one network that are one person (`same_person_controllers_sql`):
+    their ties and evidence go to one of them, so the network ranks the person once. Returns how
+    many controllers were merged into another."""
+    import pyarrow as pa
+
+    merges = same_person_merges(warehouse.rows(same_person_controllers_sql()))
+    if merges:
+        warehouse.con.register("controller_merges", pa.table({
+            "network_id": [m[0] for m in merges], "person_id": [m[1] for m in merges],
+            "controller_id": [m[2] for m in merges]}))
+        try:
+            warehouse.run(merge_ties_sql())
+        finally:
+            warehouse.con.unregister("controller_merges")
+    return len(merges)
+
+
 def rank_controllers(warehouse: Warehouse) -> int:
     """Write `person_ties`, `control_evidence`, `probable_nominees` and `network_persons`;
-    returns how many persons are ranked."""
+    returns how many persons are ranked. Ranked controllers that are one person are merged
+    (`merge_same_person_controllers`) and the ranking is made again over the merged ties."""
     from harborlight.protection import protected_persons_sql
 
     replace_table(warehouse, "person_ties", person_ties_sql())
     replace_table(warehouse, "control_evidence", control_evidence_sql())
     replace_table(warehouse, "probable_nominees", probable_nominees_sql())
     scored = warehouse.table_exists("business_scores")
-    replace_table(warehouse, "network_persons", network_persons_sql(protected_persons_sql(include_nominees=True), scored))
+    ranking = network_persons_sql(protected_persons_sql(include_nominees=True), scored)
+    replace_table(warehouse, "network_persons", ranking)
+    if merge_same_person_controllers(warehouse):
+        replace_table(warehouse, "network_persons", ranking)
     return warehouse.rows("SELECT count(*) FROM network_persons WHERE NOT protected")[0][0]
+
+
+def network_person_counts_sql() -> str:
+    """How many persons each network has, and of them how many are ranked controllers and how many
+    protected: the counts of `network_persons` rows, which every view of a network shows."""
+    return """
+    SELECT network_id, count(*) AS n_persons,
+           count(*) FILTER (WHERE NOT protected) AS n_controllers,
+           count(*) FILTER (WHERE protected) AS n_protected
+    FROM network_persons GROUP BY network_id"""
 
 
 def controller_ids_sql() -> str:

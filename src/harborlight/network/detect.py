@@ -27,7 +27,7 @@ import igraph
 import pyarrow as pa
 
 from harborlight.errors import UsageError
-from harborlight.network.controllers import rank_controllers
+from harborlight.network.controllers import network_person_counts_sql, rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
 from harborlight.protection import refine_protection
 from harborlight.stages import latest_run_id, record_run, records_fingerprint, replace_table, require_fresh
@@ -60,11 +60,8 @@ def networks_sql(scored: bool) -> str:
     risk = "max(s.risk_score)" if scored else "NULL"
     join = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""
     return f"""
-    WITH persons AS (
-      SELECT m.network_id, count(DISTINCT g.node_id) AS n_persons
-      FROM network_members m JOIN graph_edges g ON g.business_id = m.business_id AND g.node_kind = 'person'
-      GROUP BY m.network_id
-    )
+    -- The persons of a network are counted as every view counts them: rows of network_persons.
+    WITH persons AS ({network_person_counts_sql()})
     SELECT m.network_id, count(DISTINCT m.business_id) AS n_businesses, coalesce(any_value(p.n_persons), 0) AS n_persons,
            {risk} AS risk_score
     FROM network_members m LEFT JOIN persons p USING (network_id) {join}
@@ -132,10 +129,11 @@ def find_networks(
             {"network_id": pa.array([m[0] for m in members], pa.string()),
              "business_id": pa.array([m[1] for m in members], pa.string())}
         ))
-        replace_table(warehouse, "networks", networks_sql(warehouse.table_exists("business_scores")))
-        n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         controllers = rank_controllers(warehouse)
         controllers -= refine_protection(warehouse)  # nominees protected, ranked controllers shown (or hidden)
+        # After the ranking: n_persons counts network_persons, which the ranking writes.
+        replace_table(warehouse, "networks", networks_sql(warehouse.table_exists("business_scores")))
+        n_networks = warehouse.rows("SELECT count(*) FROM networks")[0][0]
         upstream = {"resolve": latest_run_id(warehouse, "resolve"), "score": latest_run_id(warehouse, "score")}
         record_run(
             warehouse, "networks",

@@ -14,11 +14,14 @@ same *context node*:
 1. A person mention's ties to businesses (`person_business_ties_sql`): an officer to
    the business of its filing, a registered agent to the business of the filing it
    serves, a therapist license to the business it names (normalized name, same city)
-   or whose building it gives (street and unit, same city).
+   or whose building it gives (street and unit, same city); an officer or registered
+   agent also to a business whose address (street and unit, same city) their own
+   record gives.
 2. A business's context nodes (`business_nodes_sql`): the business itself, a company
    that manages it (named as officer on its filing), its phones, its premises, the
    registered agent (company or person entity) and the mailing address of its
-   filings. A therapist license is also tied to its license number.
+   filings. A therapist license is also tied to its license number, and an officer or
+   registered agent to the address their own record gives.
 3. A node that ties more than `max_tie_businesses` businesses is a hub (a registered
    agent service with hundreds of clients, a hotel switchboard) and ties nobody: two
    people with one common name could both be tied to it by chance. A common name
@@ -63,7 +66,7 @@ MIN_TYPO_LENGTH = 5
 # A license's business name that more businesses than this carry in its city names no one workplace.
 MAX_NAME_MATCHES = 3
 # Which shared node explains a join best, strongest first.
-NODE_KINDS = ("license", "business", "premises", "agent", "mailing", "phone")
+NODE_KINDS = ("license", "business", "premises", "address", "agent", "mailing", "phone")
 # A name (romanization-class key) recorded in more cities than this is common: unrelated people
 # who share a name are spread over places, while one person's records, even split over several
 # entities, mostly stay in one metro. A common name is joined only through a node of one
@@ -86,6 +89,8 @@ def person_business_ties_sql() -> str:
 
     - officers: the business whose filing names them (the filing's own mention);
     - registered agents who are people: the business of the filing they serve;
+    - officers and registered agents who give a business's address (street and unit, city) as
+      their own: that business, unless more than MAX_NAME_MATCHES businesses share the address;
     - therapist licenses: a business with the license's business name in the same city,
       or a business in the same building (street and unit) in the same city, as the
       network graph's `licensed_to_work_at` does; a name that more than MAX_NAME_MATCHES
@@ -126,7 +131,20 @@ def person_business_ties_sql() -> str:
     FROM person_mentions pm
     JOIN business_mentions bm
       ON bm.city = pm.city AND bm.street = pm.street AND bm.unit IS NOT DISTINCT FROM pm.unit
-    WHERE pm.record_type = 'licenses'"""
+    WHERE pm.record_type = 'licenses'
+    UNION
+    -- An officer or agent who gives a business's address as their own: a controller at the office
+    -- of the holding company that manages the business they are named on. As for a license's
+    -- name, an address that more than MAX_NAME_MATCHES businesses share names no one business.
+    SELECT pm.unique_id, bm.entity_id, 'gives the business''s address as their own', bm.record_type, bm.source,
+           bm.record_id
+    FROM person_mentions pm
+    JOIN business_mentions bm
+      ON bm.city = pm.city AND bm.street = pm.street AND bm.unit IS NOT DISTINCT FROM pm.unit
+    WHERE pm.record_type IN ('officers', 'registered_agent')
+      AND (pm.street, pm.city) IN (
+        SELECT (street, city) FROM business_mentions WHERE street IS NOT NULL AND city IS NOT NULL
+        GROUP BY street, city HAVING count(DISTINCT entity_id) <= {int(MAX_NAME_MATCHES)})"""
 
 
 def business_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> str:
@@ -177,11 +195,44 @@ def business_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> 
     QUALIFY node_businesses <= {int(max_tie_businesses)}"""
 
 
+def own_address_nodes_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES, ties: str | None = None) -> str:
+    """Each officer or registered-agent mention that gives an address of its own, with that address
+    (street and city, as resolution keys them) as a node, and how many businesses the people giving
+    it are tied to.
+
+    The person model needs a strong name match beside a shared address: one controller written
+    ZHANG, KAKIT as agent of one filing and KA-KIT CHANG on six others, all at one home address,
+    scored 0.77 there and stayed two entities, each ranked as a controller (found on the variant
+    world, seed 104). A compatible name at one's own address is the same person. Licenses are left
+    out: workers of one business often share a dormitory, and a license is already tied to its
+    number. An address given by people tied to more than `max_tie_businesses` businesses is an
+    agent's office, a hub, and ties no one; one tied to several businesses is, like any shared node,
+    used only for names that are neither common nor typos. `ties` names a relation already holding
+    `person_business_ties_sql`'s rows (a CTE of the caller), so they are not computed twice."""
+    ties = ties or f"({person_business_ties_sql()})"
+    return f"""
+    WITH given AS (
+      SELECT unique_id, record_type, source, record_id, street || '|' || city AS node_id
+      FROM person_mentions
+      WHERE record_type IN ('officers', 'registered_agent') AND street IS NOT NULL AND city IS NOT NULL
+    ),
+    reach AS (
+      SELECT g.node_id, count(DISTINCT t.business_id) AS node_businesses
+      FROM given g JOIN {ties} t USING (unique_id)
+      GROUP BY g.node_id
+    )
+    SELECT g.unique_id, NULL AS business_id, 'own address' AS how, g.record_type, g.source, g.record_id,
+           'address' AS node_kind, g.node_id, greatest(coalesce(r.node_businesses, 1), 1) AS node_businesses
+    FROM given g LEFT JOIN reach r USING (node_id)
+    WHERE coalesce(r.node_businesses, 1) <= {int(max_tie_businesses)}"""
+
+
 def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> str:
     """Pairs of person mentions in different entities that share a node, with their names.
 
-    A person's nodes are those of the businesses they are tied to, and, for a therapist
-    license, its license number. One row per pair: the strongest shared node (the fewest
+    A person's nodes are those of the businesses they are tied to, for a therapist license its
+    license number, and for an officer or agent the address their record gives
+    (`own_address_nodes_sql`). One row per pair: the strongest shared node (the fewest
     businesses sharing it, then by NODE_KINDS), and for each side the business
     and the record that tie it there. Only pairs whose names could be compatible are
     kept (a family name class or a given name in common, in either reading); `name_rule`
@@ -202,6 +253,8 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
       UNION ALL
       SELECT unique_id, NULL, 'license number', record_type, source, record_id, 'license', license_number, 1
       FROM person_mentions WHERE record_type = 'licenses' AND license_number IS NOT NULL
+      UNION ALL
+      SELECT * FROM ({own_address_nodes_sql(max_tie_businesses, ties="ties")})
     ),
     filing_of AS (
       SELECT pm.unique_id, {record_key_sql('o.source', 'o.filing_record_id')} AS filing

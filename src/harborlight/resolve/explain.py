@@ -58,7 +58,7 @@ class ContextJoin:
     left: str
     right: str
     name_rule: str
-    tie_kind: str  # license, business, premises, agent, mailing or phone
+    tie_kind: str  # license, business, premises, address, agent, mailing or phone
     tie_node: str | None  # None when withheld (a protected person's license number or address)
     tie_businesses: int
     left_tie: str  # how the left mention is tied: "officer named on the filing filings:fl_sunbiz:P1 -> biz-..."
@@ -129,7 +129,7 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
 
 
 # Nodes that can hold a person's own identifiers or address: withheld for a protected person.
-_PRIVATE_TIES = ("license", "mailing")
+_PRIVATE_TIES = ("license", "mailing", "address")
 
 
 def context_joins_sql() -> str:

@@ -3,8 +3,9 @@
 - Person names: the `LAST, FIRST` form is split at the comma. Without a comma, a name
   is read family-name-first when it starts with a known family name (and does not end
   with one), given-name-first otherwise, and the other reading is kept as an
-  alternative. nameparser removes titles and suffixes. Given names lose hyphens and
-  inner spaces (Mei-Ling, Mei Ling, Meiling agree).
+  alternative. Titles before the name and suffixes after it (a short fixed list: Dr., Mrs.,
+  Jr., III) are removed. Given names lose hyphens and inner spaces (Mei-Ling, Mei Ling,
+  Meiling agree).
 - Business names: upper case, d/b/a prefixes, `&` as AND, punctuation, leading THE and
   legal suffixes removed.
 - Addresses: usaddress tags the parts; street suffixes and directions take their USPS
@@ -23,7 +24,6 @@ from functools import lru_cache
 
 import phonenumbers
 import usaddress
-from nameparser import HumanName
 
 from harborlight.resolve.romanization import family_class, known_family_names
 
@@ -216,17 +216,23 @@ def _given_and_middle(words: list[str]) -> tuple[str | None, str | None]:
     return ("".join(given) or None), (" ".join(initials) or None)
 
 
-# Family names that nameparser also knows as suffixes: Do (Vietnamese Đỗ) is not a Doctor of
-# Osteopathy in "BICH SANG DO" (found on the synthetic world's variant b).
-FAMILY_NAMES_NOT_SUFFIXES = frozenset({"DO"})
+# Titles before a name and suffixes after it, as US records write them. A fixed list, not
+# nameparser's: its 800 titles and suffixes hold syllables of East Asian given and family names
+# (RA, MA, DO, SE, PA, CHI, HON), and dropping them split one person in two on the built-in world:
+# JO, RA YEON was read as YEON JO, while RA-YEON CHO kept RAYEON.
+PERSONAL_TITLES = frozenset("MR MRS MS MISS MX DR PROF REV SIR DAME MADAM MME MLLE".split())
+NAME_SUFFIXES = frozenset("JR SR II III IV ESQ MD PHD DDS DMD DVM CPA RN LMT LMBT CMT".split())
 
 
 def _without_titles(text: str) -> list[str]:
-    """Words of a name, less titles and suffixes (Dr., Mrs., Jr., III) as nameparser knows them."""
-    parsed = HumanName(text)
-    suffixes = set((clean(parsed.suffix) or "").split()) - FAMILY_NAMES_NOT_SUFFIXES
-    drop = set((clean(parsed.title) or "").split()) | suffixes
-    return [w for w in (clean(text) or "").split() if w not in drop]
+    """Words of a name, less the titles it starts with and the suffixes it ends with (Dr., Mrs.,
+    Jr., III). Only the ends are read: a title or suffix inside a name is a part of it."""
+    words = (clean(text) or "").split()
+    while words and words[0] in PERSONAL_TITLES:
+        words.pop(0)
+    while words and words[-1] in NAME_SUFFIXES:
+        words.pop()
+    return words
 
 
 @lru_cache(maxsize=500_000)
