@@ -15,7 +15,7 @@ from test_outcomes import outcome
 
 from harborlight import read
 from harborlight.config import installation_key
-from harborlight.errors import BadRequest, NotFound, UsageError
+from harborlight.errors import BadRequest, NotFound, Stale, UsageError
 from harborlight.indicators.scoring import score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
@@ -303,7 +303,7 @@ def test_a_read_after_a_new_load_says_to_resolve_again(read_one, two_spas, fresh
     folder = tmp_path / "more"
     write_rows("filings", [{"source": "fl", "record_id": "F9", "entity_name": "NEW SPA LLC"}], folder=folder)
     assert ingest(folder, fresh_warehouse).ok
-    with pytest.raises(UsageError, match="run `harborlight resolve` again"):
+    with pytest.raises(Stale, match="run `harborlight resolve` again"):
         read_one(fresh_warehouse, two_spas)
 
 

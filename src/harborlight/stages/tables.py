@@ -41,7 +41,7 @@ BOOKKEEPING = (("extra", "JSON"), ("batch_id", "INTEGER"), ("line", "INTEGER"))
 # staging table): never part of the warehouse file, so not declared as tables.
 TRANSIENT = frozenset({
     "arrow_input", "stage_chunk", "stage_records", "stage_mentions", "stage_clusters",
-    "context_edges", "context_roots", "co_located",
+    "context_edges", "context_roots", "co_located", "controller_merges",
 })
 
 
