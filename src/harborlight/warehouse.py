@@ -74,6 +74,7 @@ class Warehouse:
         self._key = key
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
+            self.con.execute("SET enable_progress_bar = false")  # it would draw over the CLI's output
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open the warehouse {path}: {exc}") from None
         if not read_only:

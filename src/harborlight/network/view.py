@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harborlight.errors import UsageError
+from harborlight.errors import NotFound, Stale
 from harborlight.protection import pseudonym
 from harborlight.respond.outcomes import operations_by_network
 from harborlight.warehouse import Warehouse
@@ -84,10 +84,10 @@ def protected_ties_sql() -> str:
 
 def network_view(warehouse: Warehouse, network_id: str) -> NetworkView:
     if not warehouse.table_exists("networks"):
-        raise UsageError("no networks yet: run `harborlight networks` first")
+        raise Stale("no networks yet: run `harborlight networks` first")
     found = warehouse.rows("SELECT risk_score FROM networks WHERE network_id = ?", [network_id])
     if not found:
-        raise UsageError(f"no network {network_id}")
+        raise NotFound(f"no network {network_id}")
     scored = warehouse.table_exists("business_scores")
     risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
     join = "LEFT JOIN business_scores s ON s.entity_id = m.business_id" if scored else ""

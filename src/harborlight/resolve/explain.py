@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harborlight.errors import UsageError
+from harborlight.errors import NotFound, Stale, UsageError
 from harborlight.protection import protected_sql_for, pseudonym
 from harborlight.resolve.stage import PREFIXES
 from harborlight.warehouse import Warehouse
@@ -82,14 +82,14 @@ def _model_of(entity_id: str) -> str:
 def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
     model = _model_of(entity_id)
     if not warehouse.table_exists(f"{model}_mentions"):
-        raise UsageError("entities are not resolved yet: run `harborlight resolve` first")
+        raise Stale("entities are not resolved yet: run `harborlight resolve` first")
     rows = warehouse.dicts(
         f"SELECT unique_id, record_type, source, record_id, raw_name, raw_address FROM {model}_mentions "
         "WHERE entity_id = ? ORDER BY priority, unique_id",
         [entity_id],
     )
     if not rows:
-        raise UsageError(f"no entity {entity_id}")
+        raise NotFound(f"no entity {entity_id}")
     protected = model == "person" and bool(
         warehouse.rows(f"SELECT 1 FROM ({protected_sql_for(warehouse)}) WHERE entity_id = ?", [entity_id])
     )
