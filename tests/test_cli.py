@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import io
+import json
 import os
 import re
 import subprocess
@@ -17,6 +19,7 @@ from harborlight import cli
 from harborlight.cli import app
 from harborlight.config import installation_key
 from harborlight.errors import BadRequest, NotFound
+from harborlight.terminal import SafeConsole
 from harborlight.warehouse import Warehouse
 
 ROOT = Path(__file__).parent.parent
@@ -308,3 +311,12 @@ def test_export_into_a_place_that_cannot_be_written_is_one_line(hostile_network,
         result = harborlight("export", "--format", fmt, "--out", "/sys/harborlight-export",
                              "--data-dir", str(hostile_network[0]), cwd=tmp_path)
         assert "/sys/harborlight-export" in one_error_line(result, BAD_REQUEST), fmt
+
+
+def test_json_printed_through_the_console_stays_valid_and_carries_no_raw_control_characters():
+    buffer = io.StringIO()
+    SafeConsole(file=buffer, force_terminal=True).print_json(json.dumps({"name": "Lucky" + ESCAPES}))
+    printed = buffer.getvalue()
+    assert not set(printed) & set("\x07\u202e") and "\x1b]" not in printed and "\x1b[2J" not in printed
+    # JSON escapes control characters (\u001b), which a terminal does not act on; the bidi override goes.
+    assert json.loads(re.sub(r"\x1b\[[0-9;]*m", "", printed)) == {"name": "Lucky\x1b]0;pwned\x07\x1b[2J"}
