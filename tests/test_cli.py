@@ -18,7 +18,7 @@ from conftest import VALID_ROWS
 from harborlight import cli
 from harborlight.cli import app
 from harborlight.config import installation_key
-from harborlight.errors import BadRequest, NotFound
+from harborlight.errors import BadRequest, NotFound, WarehouseError
 from harborlight.terminal import SafeConsole
 from harborlight.warehouse import Warehouse
 
@@ -320,3 +320,11 @@ def test_json_printed_through_the_console_stays_valid_and_carries_no_raw_control
     assert not set(printed) & set("\x07\u202e") and "\x1b]" not in printed and "\x1b[2J" not in printed
     # JSON escapes control characters (\u001b), which a terminal does not act on; the bidi override goes.
     assert json.loads(re.sub(r"\x1b\[[0-9;]*m", "", printed)) == {"name": "Lucky\x1b]0;pwned\x07\x1b[2J"}
+
+
+def test_a_failed_warehouse_statement_is_one_line_that_keeps_the_whole_sql(fresh_warehouse):
+    statement = "SELECT no_such_column\nFROM batches\nWHERE batch_id = ?"
+    with pytest.raises(WarehouseError) as failed:
+        fresh_warehouse.run(statement, [1])
+    assert "\n" not in str(failed.value) and "while running: SELECT no_such_column FROM batches" in str(failed.value)
+    assert failed.value.sql == statement

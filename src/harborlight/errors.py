@@ -106,11 +106,23 @@ class FileRejected(BadRequest):
 
 
 class WarehouseError(HarborlightError):
-    """The warehouse could not be opened or a statement failed; carries the SQL."""
+    """The warehouse could not be opened or a statement failed; carries the SQL.
+
+    The message is one line: DuckDB's own message and the statement, each folded onto one
+    line, the statement cut at `SHOWN_SQL` characters; `sql` keeps it whole.
+    """
+
+    SHOWN_SQL = 300
 
     def __init__(self, message: str, sql: str | None = None):
         self.sql = sql
-        super().__init__(message if sql is None else f"{message}\n  while running: {sql.strip()}")
+        message = " ".join(message.split())
+        if sql is not None:
+            statement = " ".join(sql.split())
+            if len(statement) > self.SHOWN_SQL:
+                statement = statement[: self.SHOWN_SQL] + " ..."
+            message = f"{message} (while running: {statement})"
+        super().__init__(message)
 
 
 class UsageError(BadRequest):
