@@ -13,9 +13,9 @@ import dataclasses
 import json
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
@@ -24,9 +24,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from harborlight import __version__
 from harborlight.config import Settings
 from harborlight.contract.readers import RecordFile
-from harborlight import __version__
 from harborlight.errors import BadRequest, FileRejected, HarborlightError, file_error
 from harborlight.evaluate import evaluate_export
 from harborlight.export import export

@@ -34,7 +34,9 @@ def _partitions(master: str) -> int:
     if local is None:
         return CLUSTER_PARTITIONS
     cores = local.group(1)
-    return os.cpu_count() or 1 if cores in (None, "*") else max(1, int(cores))
+    if cores in (None, "*"):
+        return os.cpu_count() or 1
+    return max(1, int(cores))
 
 
 def _is_local(master: str) -> bool:
