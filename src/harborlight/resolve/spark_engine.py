@@ -39,10 +39,6 @@ def _partitions(master: str) -> int:
     return max(1, int(cores))
 
 
-def _is_local(master: str) -> bool:
-    return master.startswith("local")
-
-
 def spark_session():
     """One Spark session per process: local mode unless HARBORLIGHT_SPARK_MASTER names a cluster."""
     global _session
@@ -81,10 +77,7 @@ class SparkEngine:
 
         spark = spark_session()
         frame = spark.createDataFrame(mentions.to_pandas())
-        # In local mode Splink's intermediate tables stay in memory (persist) instead of being
-        # written out as parquet and read back; a cluster keeps Splink's default, parquet.
-        lineage = {"break_lineage_method": "persist"} if _is_local(spark.sparkContext.master) else {}
-        api = SparkAPI(spark_session=spark, **lineage)
+        api = SparkAPI(spark_session=spark)
         linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
         predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
         con = scratch_connection()
