@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 
 import pytest
 from conftest import VALID_ROWS
@@ -178,9 +180,10 @@ def test_resolution_on_the_synthetic_world_meets_its_precision_floor(resolved_wa
     assert scores["person"].precision >= 0.97
 
 
+@pytest.mark.spark
 def test_spark_and_duckdb_engines_agree(tmp_path):
     world = tmp_path / "world"
-    generate(world, seed=4, scale=0.6)
+    generate(world, seed=4, scale=0.3)  # just over 1,000 mentions per model, the floor below
     with Warehouse(tmp_path / "w.duckdb", installation_key(tmp_path)) as warehouse:
         ingest(world, warehouse)
         for model in ("business", "person"):
@@ -190,6 +193,15 @@ def test_spark_and_duckdb_engines_agree(tmp_path):
             on_spark = resolve_model(mentions, model, "spark")
             as_dict = lambda r: dict(zip(r.clusters.column("unique_id").to_pylist(), r.clusters.column("cluster_key").to_pylist()))  # noqa: E731
             assert pairwise_scores(as_dict(on_spark), as_dict(on_duckdb)).f1 >= 0.99, model
+
+
+def test_importing_the_engine_imports_neither_spark_nor_the_spark_engine():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, harborlight.resolve.engine; "
+         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark' or m.endswith('spark_engine')))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
 
 
 # -- businesses that share a phone or an address under different names ---------------------------------

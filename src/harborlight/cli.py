@@ -1,8 +1,10 @@
 """The `harborlight` command: a thin layer over the library.
 
 Each command parses its options, calls one library function and prints the
-result. Errors harborlight knows about are printed one per line, without a
-traceback, and the command exits non-zero.
+result. Errors harborlight knows about are printed one line each, without a
+traceback, and the command exits with the code of the error's kind (errors.py).
+Everything printed goes through terminal.SafeConsole: no control character from a
+record reaches the analyst's terminal.
 """
 
 from __future__ import annotations
@@ -13,22 +15,24 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from harborlight import __version__
 from harborlight.config import Settings
 from harborlight.contract.readers import RecordFile
-from harborlight.errors import FileRejected, HarborlightError
+from harborlight.errors import BadRequest, FileRejected, HarborlightError, file_error
 from harborlight.evaluate import evaluate_export
 from harborlight.export import export
+from harborlight.export.files import make_folder, writable_file, writable_folder
 from harborlight.export.csv_export import export_csv
-from harborlight.ingest import IngestReport, ingest
+from harborlight.ingest import IngestReport, ingest, input_files
 from harborlight.network.detect import DEFAULT_LINK_THRESHOLD, DEFAULT_METHOD, DEFAULT_RESOLUTION, find_networks
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE
 from harborlight.network.view import network_text, network_view
@@ -37,6 +41,7 @@ from harborlight.report.overview import write_report
 from harborlight.respond.outcomes import outcomes_ledger
 from harborlight.respond.packet import write_packet
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
+from harborlight.resolve.engines import engine_named
 from harborlight.resolve.explain import explain_entity, explanation_text
 from harborlight.indicators.explain import explain_risk, risk_text
 from harborlight.indicators.fairness import audit, groups_from_truth, read_groups
@@ -44,6 +49,7 @@ from harborlight.indicators.scoring import Bands, score
 from harborlight.resolve.stage import resolve
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
+from harborlight.terminal import SafeConsole
 
 app = typer.Typer(
     help="harborlight: link public records into the networks behind illicit massage businesses, "
@@ -52,8 +58,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 DataDir = Annotated[
     Path,
@@ -69,6 +75,29 @@ DEFAULT_DATA_DIR = Path("harborlight-data")
 
 def _settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir)
+
+
+def _package_version() -> str:
+    """The installed package's version; the source tree's when harborlight is not installed."""
+    try:
+        return version("harborlight")
+    except PackageNotFoundError:
+        return __version__
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"harborlight {_package_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print harborlight's version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Options before the command name."""
 
 
 @contextmanager
@@ -119,6 +148,7 @@ def ingest_command(
     contract files (filings, officers, fictitious_names, licenses, listings, reviews,
     tips, providers, outcomes). Loading a record again updates it.
     """
+    input_files(path)  # a wrong path is said before the data dir and warehouse are made
     with open_warehouse(_settings(data_dir)) as warehouse, _progress() as bar:
         report = ingest(path, warehouse, _ingest_progress(bar))
     _print_ingest(report)
@@ -174,7 +204,9 @@ def migrate_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 
 @app.command("resolve")
 def resolve_command(
-    engine: Annotated[str, typer.Option(help="duckdb (default, one machine) or spark (local mode, or a cluster).")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="duckdb (default, one machine) or spark (local mode or a cluster; needs Java and the spark extra).")
+    ] = "duckdb",
     threshold: Annotated[
         float, typer.Option(help="Match probability at or above which two records are joined.", min=0.01, max=0.99)
     ] = DEFAULT_THRESHOLD,
@@ -188,8 +220,7 @@ def resolve_command(
     Splink models, trained without labels, join records that name the same entity; each
     join can be shown with `harborlight explain ENTITY_ID`.
     """
-    if engine not in ("duckdb", "spark"):
-        raise HarborlightError(f"--engine must be duckdb or spark, not {engine!r}")
+    engine_named(engine)  # a wrong name, or Spark without Java or pyspark, is said before any work
     with open_warehouse(_settings(data_dir)) as warehouse:
         report = resolve(
             warehouse, engine=engine, threshold=threshold, max_block_key=max_block_key,
@@ -321,6 +352,7 @@ def packet_command(
     A packet that would name a protected person, or list one as a target, is refused and
     nothing is written.
     """
+    writable_folder(out_dir)
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         json_path, html_path = write_packet(warehouse, network_id, out_dir)
     out.print(f"packet: {escape(str(html_path))} and {escape(str(json_path))}")
@@ -357,7 +389,7 @@ TruthOption = Annotated[
 
 def _audit_groups(warehouse, groups: Path | None, truth: Path | None):
     if groups is not None and truth is not None:
-        raise HarborlightError("give one of --groups FILE or --truth WORLD_DIR, not both")
+        raise BadRequest("give one of --groups FILE or --truth WORLD_DIR, not both")
     if groups is not None:
         return read_groups(groups)
     return groups_from_truth(warehouse, truth) if truth is not None else None
@@ -377,6 +409,7 @@ def report_command(
     The fairness audit runs when groups are given (--groups, or --truth on a synthetic world).
     A report that would name a protected person is refused and nothing is written.
     """
+    writable_file(out_path)
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         written = write_report(warehouse, out_path, _audit_groups(warehouse, groups, truth), top)
     out.print(f"report: {escape(str(written))}")
@@ -397,7 +430,7 @@ def audit_fairness_command(
     Fails, with exit code 1, when any group's rate exceeds 1.25 times the rate of the rest.
     """
     if (groups is None) == (truth is None):
-        raise HarborlightError("give exactly one of --groups FILE or --truth WORLD_DIR")
+        raise BadRequest("give exactly one of --groups FILE or --truth WORLD_DIR")
     with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
         result = audit(warehouse, _audit_groups(warehouse, groups, truth))
     level = f"{result.confidence:.0%}"
@@ -476,11 +509,12 @@ def synth_command(
 ) -> None:
     """Write a synthetic world: the nine record files, plus its ground truth in truth/."""
     if fmt not in ("csv", "jsonl"):
-        raise HarborlightError(f"--format must be csv or jsonl, not {fmt!r}")
+        raise BadRequest(f"--format must be csv or jsonl, not {fmt!r}")
     from harborlight.synth.variants import VARIANTS  # imported here: this function is the synth module's CLI
 
     if variant not in VARIANTS:
-        raise HarborlightError(f"--variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+        raise BadRequest(f"--variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    make_folder(out_dir)
     with _progress() as bar:
         task = bar.add_task("synth", total=None)
         summary = generate(
@@ -524,8 +558,6 @@ def demo_command(
     The demo keeps to its own folder so it never mixes with data you loaded.
     """
     demo_dir = data_dir / "demo"
-    (demo_dir / "warehouse.duckdb").unlink(missing_ok=True)
-    (demo_dir / "warehouse.duckdb.wal").unlink(missing_ok=True)
     with _progress() as bar:
         result = run_demo(
             _settings(demo_dir), seed=seed, scale=scale,
@@ -548,10 +580,21 @@ def demo_command(
     out.print(f"next: open the report in a browser, or harborlight networks --data-dir {escape(str(demo_dir))}")
 
 
+def _print_error(exc: HarborlightError) -> None:
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        err.print(f"error: {escape(line)}")
+
+
 def main() -> None:
+    """Run the command. A known error prints one line and exits with its kind's code; an
+    OSError no library function turned into one (a file the command could not use) is
+    printed the same way. Anything else is a bug and keeps its traceback."""
     try:
         app()
     except HarborlightError as exc:
-        for line in str(exc).splitlines():
-            err.print(f"error: {escape(line)}")
-        sys.exit(2)
+        _print_error(exc)
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        known = file_error(exc, action="use")
+        _print_error(known)
+        sys.exit(known.exit_code)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from harborlight.errors import file_error
+
 DEFAULT_DATA_DIR = Path("harborlight-data")
 WAREHOUSE_FILE = "warehouse.duckdb"
 SECRET_FILE = "secret.key"
@@ -27,7 +29,11 @@ class Settings(BaseSettings):
         return self.data_dir / WAREHOUSE_FILE
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, made if missing; a place where it cannot be made is one line."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc) from None
         return self.data_dir
 
 
@@ -38,9 +44,12 @@ def installation_key(data_dir: Path) -> bytes:
     repository: anyone holding it could test guesses against hashed handles.
     """
     path = data_dir / SECRET_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(32))
-    return path.read_bytes()
+    try:
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except OSError as exc:
+        raise file_error(exc, action="use") from None

@@ -68,16 +68,22 @@ class IngestReport:
 ProgressFn = Callable[[RecordFile, int, int], None]
 
 
-def ingest(path: Path, warehouse: Warehouse, progress: ProgressFn | None = None) -> IngestReport:
-    """Load a folder of contract files, or one contract file, into the warehouse."""
+def input_files(path: Path) -> tuple[list[RecordFile], list[Path]]:
+    """The contract files at `path` (a folder, or one file) and the files ignored beside them.
+    Checked before anything is opened, so a wrong path creates nothing."""
     if path.is_dir():
         files, ignored = find_record_files(path)
         if not files:
             raise UsageError(f"{path}: no contract files found (expected names like filings.csv)")
-    elif path.is_file():
-        files, ignored = [record_file(path)], []
-    else:
-        raise UsageError(f"{path}: no such file or folder")
+        return files, ignored
+    if path.is_file():
+        return [record_file(path)], []
+    raise UsageError(f"{path}: no such file or folder")
+
+
+def ingest(path: Path, warehouse: Warehouse, progress: ProgressFn | None = None) -> IngestReport:
+    """Load a folder of contract files, or one contract file, into the warehouse."""
+    files, ignored = input_files(path)
     report = IngestReport(ignored=[p.name for p in ignored])
     for rf in files:
         try:

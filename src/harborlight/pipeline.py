@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harborlight.config import Settings, installation_key
-from harborlight.errors import HarborlightError
+from harborlight.errors import BadRequest, HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
 from harborlight.indicators.fairness import groups_from_truth
@@ -26,7 +26,7 @@ from harborlight.warehouse import Warehouse
 def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
     """The warehouse of a data directory, created on first use."""
     if read_only and not settings.warehouse_path.exists():
-        raise HarborlightError(
+        raise BadRequest(
             f"no warehouse at {settings.warehouse_path}: run `harborlight ingest DIR` first"
         )
     data_dir = settings.ensure_data_dir()
@@ -53,7 +53,13 @@ def run_demo(
     on_step: Callable[[str], None] = lambda step: None,
     progress: ProgressFn | None = None,
 ) -> DemoResult:
+    """Run the main job on a fresh synthetic world in `settings.data_dir`, replacing the
+    warehouse a previous demo left there (only after the options are checked)."""
+    if not scale > 0:  # also refuses NaN
+        raise BadRequest(f"--scale must be above 0 (1 = about 1,000 businesses), not {scale:g}")
     data_dir = settings.ensure_data_dir()
+    for leftover in (settings.warehouse_path, settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
     on_step("synth")
     world = generate(data_dir / "world", seed=seed, scale=scale)
     with open_warehouse(settings) as warehouse:

@@ -83,7 +83,9 @@ class Warehouse:
 
     def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")  # it would draw over the CLI's output
+            return con
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open the warehouse {self.path}: {exc}") from None
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
 
-from harborlight.errors import ContractError, UsageError
+from harborlight.errors import ContractError, Stale, UsageError
 from harborlight.truth import majority, read_truth
 from harborlight.warehouse import Warehouse
 
@@ -168,7 +168,7 @@ def groups_from_truth(warehouse: Warehouse, world: Path) -> dict[str, tuple[str,
 
 def audit(warehouse: Warehouse, groups: dict[str, tuple[str, bool | None]]) -> AuditResult:
     if not warehouse.table_exists("business_scores"):
-        raise UsageError("businesses are not scored yet: run `harborlight score` first")
+        raise Stale("businesses are not scored yet: run `harborlight score` first")
     bands = dict(warehouse.rows("SELECT entity_id, risk_band FROM business_scores"))
     totals: Counter = Counter()
     flagged: Counter = Counter()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harborlight.errors import NotFound, UsageError
+from harborlight.errors import NotFound, Stale, UsageError
 from harborlight.protection import Protection
 from harborlight.resolve.mentions import SEP, record_key_parts
 from harborlight.resolve.stage import PREFIXES
@@ -87,7 +87,7 @@ def _model_of(entity_id: str) -> str:
 def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
     model = _model_of(entity_id)
     if not warehouse.table_exists(f"{model}_mentions"):
-        raise UsageError("entities are not resolved yet: run `harborlight resolve` first")
+        raise Stale("entities are not resolved yet: run `harborlight resolve` first")
     rows = warehouse.dicts(
         f"SELECT unique_id, record_type, source, record_id, raw_name, raw_address FROM {model}_mentions "
         "WHERE entity_id = ? ORDER BY priority, unique_id",
