@@ -15,6 +15,10 @@ only on evidence of control (`control_evidence`), one of:
   address, and is neither a business premises nor the address on a therapist license (a
   place where workers work or live says nothing about control).
 
+Self-agency (agent of, or address on, a filing the person signs as officer) never qualifies
+alone: that is what a nominee signed up as president and agent at her home shows
+(`qualified_evidence_sql`).
+
 Each must span at least two of the network's businesses (MIN_EVIDENCE_BUSINESSES), from one
 address where the evidence has one: a nominee is often the registered agent of the one filing
 she signs, at her own home, and one entity that resolution made of two such people with a
@@ -166,10 +170,29 @@ MIN_EVIDENCE_BUSINESSES = 2
 
 
 def qualified_evidence_sql() -> str:
-    """(network, person, evidence) facts that qualify: a qualifying kind over enough member businesses."""
+    """(network, person, evidence) facts that qualify: a qualifying kind over enough member businesses,
+    for a person with at least one fact beyond self-agency in that network.
+
+    Self-agency is being the registered agent of, or giving the address of, a filing one signs as
+    an officer. A nominee signed up as president and agent of two filings at her own home shows
+    exactly that and nothing else; an owner who acts for their own companies shows it too, so it
+    never qualifies alone: such a person stays undecided, and protected. (A state-scale world ranked
+    such a worker before this rule; no true controller there rested on self-agency alone.)"""
     kinds = ", ".join(f"'{k}'" for k in QUALIFYING_EVIDENCE)
     return f"""
-    SELECT DISTINCT network_id, person_id, evidence FROM control_evidence WHERE evidence IN ({kinds})
+    WITH own_filings AS (
+      SELECT DISTINCT t.person_id, o.source, o.filing_record_id AS record_id
+      FROM person_ties t JOIN officers o ON o.source = t.source AND o.record_id = t.record_id
+      WHERE t.record_type = 'officers' AND t.kind = 'officer'
+    ),
+    facts AS (
+      SELECT c.*, c.record_type = 'filings' AND c.evidence IN ('registered_agent', 'network_address')
+                  AND EXISTS (SELECT 1 FROM own_filings f WHERE f.person_id = c.person_id AND f.source = c.source
+                                AND f.record_id = c.record_id) AS self_agency
+      FROM control_evidence c WHERE c.evidence IN ({kinds})
+    ),
+    beyond_self AS (SELECT DISTINCT network_id, person_id FROM facts WHERE NOT self_agency)
+    SELECT DISTINCT network_id, person_id, evidence FROM facts SEMI JOIN beyond_self USING (network_id, person_id)
     GROUP BY network_id, person_id, evidence, address_key
     HAVING count(DISTINCT business_id) >= {MIN_EVIDENCE_BUSINESSES}"""
 

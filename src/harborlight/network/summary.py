@@ -8,10 +8,11 @@ Only businesses are named here: people appear as a count.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import dataclass, field
 
+from harborlight.protection import Protection
+from harborlight.terminal import strip_controls
 from harborlight.warehouse import Warehouse
 
 # What the list is ordered by; the same order `networks_sql` (network/detect.py) writes and the report keeps.
@@ -20,7 +21,6 @@ ORDERING = ("strongest first: by risk (its riskiest business's risk_score, compa
 TOP_NAMES = 3  # business names shown per network
 NAME_CHARS = 24  # each name cut to this many characters, so two lines of a network fit 80 columns
 WIDTH = 80
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -67,12 +67,15 @@ def network_summaries_sql(scored: bool) -> str:
 
 
 def network_summaries(warehouse: Warehouse, top: int = 20) -> list[NetworkSummary]:
-    """The `top` strongest networks, each with its cities and its top business names."""
+    """The `top` strongest networks, each with its cities and its top business names. A business may be
+    named after the worker signed up as its officer: names leave through `Protection.redact`."""
     if not warehouse.table_exists("networks"):
         return []
     sql = network_summaries_sql(warehouse.table_exists("business_scores"))
+    redact = Protection(warehouse).redact
     return [
-        NetworkSummary(nid, n_businesses, n_persons, risk, _distinct_titles(cities), _distinct(names)[:TOP_NAMES])
+        NetworkSummary(nid, n_businesses, n_persons, risk, _distinct_titles(cities),
+                       _distinct([redact(n) for n in names])[:TOP_NAMES])
         for nid, n_businesses, n_persons, risk, cities, names in warehouse.rows(sql, [top])
     ]
 
@@ -93,8 +96,8 @@ def _distinct_titles(places: list[str]) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    """Record text as it may be printed: no control characters (no terminal escape codes)."""
-    return _CONTROL.sub("", text)
+    """Record text as one printable line: no escape codes or control characters, whitespace folded."""
+    return " ".join(strip_controls(text).split())
 
 
 def _cut(text: str, limit: int) -> str:
