@@ -222,3 +222,10 @@ def test_controller_scores_are_explained_in_words_that_add_up_to_the_score(netwo
         assert found.group(1) == f"{c.score:.2f}" and abs(added - c.score) < 0.005
     page = write_report(fresh_warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
     assert all(w.replace("'", "&#x27;") in page for w in words.values())
+
+
+def test_record_text_reaches_a_page_without_terminal_escape_codes():
+    from harborlight.report.page import escape
+
+    page = escape("Lotus\x1b[2J Spa\x1b]0;pwned\x07 \u202eevil")
+    assert page == "Lotus Spa evil"

@@ -16,12 +16,14 @@ from test_cli import harborlight
 from harborlight.config import installation_key
 from harborlight.errors import BadRequest, Stale
 from harborlight.export import export
+from harborlight.indicators.explain import explain_risk
 from harborlight.indicators.scoring import EVIDENCE_SCHEMA, MODEL_SCHEMA, SCORES_SCHEMA, score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
 from harborlight.network.view import network_view
 from harborlight.report.overview import build_report
 from harborlight.resolve.context import EDGE_SCHEMA
+from harborlight.resolve.explain import explain_entity
 from harborlight.resolve.mentions import mention_schema
 from harborlight.resolve.stage import resolve
 from harborlight.respond.packet import write_packet
@@ -218,7 +220,13 @@ CONSUMERS = {
     "network": lambda w, net, out: network_view(w, net),
     "packet": lambda w, net, out: write_packet(w, net, out),
     "report": lambda w, net, out: build_report(w),
+    "explain": lambda w, net, out: explain_entity(w, _member(w, net)),
+    "explain risk": lambda w, net, out: explain_risk(w, _member(w, net)),
 }
+
+
+def _member(warehouse, network_id: str) -> str:
+    return warehouse.rows("SELECT min(business_id) FROM network_members WHERE network_id = ?", [network_id])[0][0]
 
 
 @pytest.mark.parametrize("consumer", sorted(CONSUMERS))

@@ -38,6 +38,7 @@ from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE
 from harborlight.network.view import network_text, network_view
 from harborlight.pipeline import open_warehouse, run_demo
 from harborlight.report.overview import write_report
+from harborlight.report.page import plural
 from harborlight.respond.outcomes import outcomes_ledger
 from harborlight.respond.packet import write_packet
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD
@@ -320,8 +321,8 @@ def networks_command(
         report = find_networks(warehouse, threshold, hub_size, method, resolution, max_degree)
         summaries = network_summaries(warehouse, top)
     out.print(
-        f"{report.networks:,} networks holding {report.businesses_in_networks:,} businesses; "
-        f"{report.controllers:,} controllers ranked"
+        f"{plural(report.networks, 'network')} holding {plural(report.businesses_in_networks, 'business', 'businesses')}; "
+        f"{plural(report.controllers, 'controller')} ranked"
     )
     for line in summary_lines(summaries, out.width):
         out.print(escape(line), highlight=False)
@@ -570,7 +571,7 @@ def demo_command(
     out.print(f"risk: {result.score.bands['high']:,} high, {result.score.bands['elevated']:,} elevated")
     entities = ", ".join(f"{n:,} {model}" for model, n in result.resolve.entities.items())
     out.print(f"entities: {entities}")
-    out.print(f"networks: {result.networks.networks:,}, {result.networks.controllers:,} controllers ranked")
+    out.print(f"networks: {result.networks.networks:,}, {plural(result.networks.controllers, 'controller')} ranked")
     out.print(f"export: {escape(str(result.export.out))}")
     for name, n in result.export.rows.items():
         out.print(f"  {name}: {n:,} rows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harborlight.protection import Protection
+from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
 
@@ -28,9 +29,10 @@ class RiskExplanation:
 
 
 def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None:
-    """None when the business has not been scored."""
+    """None when the business has not been scored; `Stale` when the scores are older than what they read."""
     if not warehouse.table_exists("business_scores"):
         return None
+    require_fresh(warehouse, "resolve", what="explain", if_run=("score",))
     found = warehouse.rows(
         "SELECT risk_score, risk_band, log_odds, source_kinds, held_below_high FROM business_scores WHERE entity_id = ?",
         [entity_id],

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from harborlight.terminal import strip_controls
+
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;padding:0 1em;color:#1a1a1a}
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}
@@ -32,9 +34,11 @@ class Html(str):
 
 
 def escape(value: object) -> str:
+    """Text as HTML, without control characters: record text may carry terminal escape codes,
+    and a page someone `cat`s or `head`s must not rewrite their terminal."""
     if isinstance(value, Html):
         return value
-    return html.escape("" if value is None else str(value))
+    return html.escape(strip_controls("" if value is None else str(value)))
 
 
 def table(

@@ -21,6 +21,7 @@ from harborlight.errors import NotFound, Stale, UsageError
 from harborlight.protection import Protection
 from harborlight.resolve.mentions import SEP, record_key_parts
 from harborlight.resolve.stage import PREFIXES
+from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
 
@@ -88,6 +89,8 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
     model = _model_of(entity_id)
     if not warehouse.table_exists(f"{model}_mentions"):
         raise Stale("entities are not resolved yet: run `harborlight resolve` first")
+    # Joins explained for records that changed since are no longer the joins: refuse, as every reader does.
+    require_fresh(warehouse, "resolve", what="explain")
     rows = warehouse.dicts(
         f"SELECT unique_id, record_type, source, record_id, raw_name, raw_address FROM {model}_mentions "
         "WHERE entity_id = ? ORDER BY priority, unique_id",

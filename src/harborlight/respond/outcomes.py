@@ -13,11 +13,11 @@ never shown.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import asdict, dataclass, field
 
 from harborlight.resolve.normalize import register_sql_functions
+from harborlight.terminal import strip_controls
 from harborlight.warehouse import Warehouse
 
 CONTROL_ROLES = ("trafficker", "controller", "manager")
@@ -147,13 +147,10 @@ def outcomes_ledger(warehouse: Warehouse) -> Ledger:
     return Ledger(operations, overall)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
     """`text` folded to `width` columns at word boundaries, without control characters (operation
     names are record text); long unbroken words (ids) are never cut."""
-    return textwrap.wrap(_CONTROL.sub("", text), width, initial_indent=indent, subsequent_indent=indent + hang,
+    return textwrap.wrap(" ".join(strip_controls(text).split()), width, initial_indent=indent, subsequent_indent=indent + hang,
                          break_long_words=False, break_on_hyphens=False) or [indent]
 
 
