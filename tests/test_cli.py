@@ -175,6 +175,13 @@ def test_ingest_of_a_missing_folder_creates_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["resolve", "score", "networks", "migrate", "status", "outcomes"])
+def test_a_command_on_a_data_dir_without_a_warehouse_says_to_ingest_and_creates_nothing(command, tmp_path):
+    line = one_error_line(harborlight(command, "--data-dir", "no-such-dir", cwd=tmp_path), BAD_REQUEST)
+    assert "run `harborlight ingest DIR` first" in line
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unknown_engine_is_one_line(tmp_path):
     line = one_error_line(harborlight("resolve", "--engine", "hadoop", "--data-dir", "d", cwd=tmp_path), BAD_REQUEST)
     assert "--engine must be one of duckdb, spark" in line

@@ -169,7 +169,11 @@ def test_the_timeline_uses_the_businesss_own_dates_and_nothing_is_seen_after_tod
     find_networks(fresh_warehouse)
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
     view = network_view(fresh_warehouse, network_id)
-    assert any(str(last) == "2099-08-15" for *_, last in view.timeline)  # the premises table keeps the expiry
+    # The premises table keeps the trade name's expiry (2099); the view, like the packet, dates each
+    # business by its own records, never after today.
+    assert fresh_warehouse.rows("SELECT count(*) FROM business_premises WHERE last_seen = DATE '2099-08-15'")[0][0]
+    assert {(name, str(first), str(last)) for _, _, name, first, last in view.timeline} == {
+        ("Lucky Star Spa", "2018-01-01", "2019-06-01"), ("Golden Jade Spa", "2019-08-15", "2021-01-01")}
     timeline = packet_from_view(fresh_warehouse, view).timeline
     seen = {t["name"]: (t["first_seen"], t["last_seen"]) for t in timeline}
     assert seen == {"Lucky Star Spa": ("2018-01-01", "2019-06-01"), "Golden Jade Spa": ("2019-08-15", "2021-01-01")}

@@ -150,7 +150,7 @@ def ingest_command(
     tips, providers, outcomes). Loading a record again updates it.
     """
     input_files(path)  # a wrong path is said before the data dir and warehouse are made
-    with open_warehouse(_settings(data_dir)) as warehouse, _progress() as bar:
+    with open_warehouse(_settings(data_dir), create=True) as warehouse, _progress() as bar:
         report = ingest(path, warehouse, _ingest_progress(bar))
     _print_ingest(report)
     if not report.ok:

@@ -23,9 +23,11 @@ from harborlight.synth.world import WorldSummary, generate
 from harborlight.warehouse import Warehouse
 
 
-def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
-    """The warehouse of a data directory, created on first use."""
-    if read_only and not settings.warehouse_path.exists():
+def open_warehouse(settings: Settings, read_only: bool = False, create: bool = False) -> Warehouse:
+    """The warehouse of a data directory. Only a command that loads records (`create`: ingest, the
+    demo) makes one; any other command on a data dir without one says to ingest first and leaves
+    nothing behind (a typo in --data-dir must not leave an empty warehouse and a key)."""
+    if not create and not settings.warehouse_path.exists():
         raise BadRequest(
             f"no warehouse at {settings.warehouse_path}: run `harborlight ingest DIR` first"
         )
@@ -62,7 +64,7 @@ def run_demo(
         leftover.unlink(missing_ok=True)
     on_step("synth")
     world = generate(data_dir / "world", seed=seed, scale=scale)
-    with open_warehouse(settings) as warehouse:
+    with open_warehouse(settings, create=True) as warehouse:
         on_step("ingest")
         report = ingest(data_dir / "world", warehouse, progress)
         if not report.ok:

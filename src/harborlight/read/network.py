@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from harborlight.errors import NotFound, UsageError
 from harborlight.protection import Protection, ProtectionViolation
+from harborlight.read.dates import business_dates, dated_timeline
 from harborlight.read.freshness import require_current
 from harborlight.read.guard import Guard
 from harborlight.read.viewer import Viewer
@@ -201,8 +202,9 @@ def _controller(warehouse: Warehouse, guard: Guard, network_id: str, person_id: 
 
 
 def network_view(warehouse: Warehouse, network_id: str, viewer: Viewer,
-                 protection: Protection | None = None) -> NetworkView:
-    """One network as `viewer` may see it. Raises NotFound for an unknown id."""
+                 protection: Protection | None = None, today: date | None = None) -> NetworkView:
+    """One network as `viewer` may see it, its timeline dated by each business's own records up to
+    `today` (`read/dates.py`). Raises NotFound for an unknown id."""
     tables = require_current(warehouse, "networks")
     risk = _require_network(warehouse, tables, network_id)
     guard = Guard.of(warehouse, viewer, protection)
@@ -210,8 +212,10 @@ def network_view(warehouse: Warehouse, network_id: str, viewer: Viewer,
         members_sql("business_scores" in tables), [network_id]))
     controllers = tuple(_controller(warehouse, guard, network_id, person_id, name, score)
                         for person_id, name, score in _ranked(warehouse, guard, network_id))
+    placed = warehouse.rows(timeline_sql(), [network_id])
+    dates = business_dates(warehouse, sorted({row[1] for row in placed}), today or date.today())
     timeline = tuple(TimelineEntry(street, b, guard.text(name) or b, first, last)
-                     for street, b, name, first, last in warehouse.rows(timeline_sql(), [network_id]))
+                     for street, b, name, first, last in dated_timeline(placed, dates))
     protected = tuple(ProtectedTie(guard.pseudonym(person_id), tuple(businesses))
                       for person_id, businesses in warehouse.rows(protected_ties_sql(), [network_id, network_id]))
     operations = tuple(guard.text(op) for op, _ in operations_by_network(warehouse, network_id))

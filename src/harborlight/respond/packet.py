@@ -22,6 +22,7 @@ from harborlight.network.summary import controller_explanations
 from harborlight.network.view import NetworkView, network_view, tie_phrase
 from harborlight.protection import refuse_unsafe_output
 from harborlight.read import records
+from harborlight.read.dates import business_dates, dated_timeline
 from harborlight.read.guard import Guard
 from harborlight.read.viewer import ANALYST
 from harborlight.report.diagram import network_diagram, render_svg
@@ -186,30 +187,6 @@ def _services(
     return plan, unmet
 
 
-def business_dates_sql() -> str:
-    """Each business's first and last dates from its own records: filing, registration, license
-    and listing dates, the end dates they record, and the dates of reviews of its listings. A date
-    after `today` (a trade name's expiry, an open-ended record) is not a sighting and is left out."""
-    return """
-    WITH dates AS (
-      SELECT entity_id, date_from AS d FROM business_mentions WHERE entity_id IN (SELECT unnest(?::VARCHAR[]))
-      UNION ALL
-      SELECT entity_id, date_to FROM business_mentions WHERE entity_id IN (SELECT unnest(?::VARCHAR[]))
-      UNION ALL
-      SELECT bm.entity_id, r.posted_date FROM reviews r
-      JOIN business_mentions bm ON bm.record_type = 'listings' AND bm.source = r.source AND bm.record_id = r.listing_record_id
-      WHERE bm.entity_id IN (SELECT unnest(?::VARCHAR[]))
-    )
-    SELECT entity_id, min(d), max(d) FROM dates WHERE d <= ? GROUP BY entity_id"""
-
-
-def business_dates(warehouse: Warehouse, members: list[str], today: date) -> dict[str, tuple[date, date]]:
-    """business id -> (first seen, last seen), from its records, never after `today`."""
-    if not members:
-        return {}
-    return {e: (a, b) for e, a, b in warehouse.rows(business_dates_sql(), [members, members, members, today])}
-
-
 def timeline_events(rows: list[tuple]) -> list[dict]:
     """Each business at each premises, in order, with what its arrival means: the first opened there;
     a later one that arrived after the one before it was last seen reopened the place under a new name."""
@@ -262,13 +239,6 @@ def _cities(places: dict[str, tuple[str | None, str | None]]) -> list[str]:
     return sorted(counts, key=lambda c: (-counts[c], c))
 
 
-def dated_timeline(view: NetworkView, dates: dict[str, tuple[date, date]]) -> list[tuple]:
-    """The view's premises timeline with each business's own first and last dates (see
-    `business_dates`), in order of arrival at each premises."""
-    rows = [(street, b, name, *dates.get(b, (None, None))) for street, b, name, _, _ in view.timeline]
-    return sorted(rows, key=lambda r: (r[0], r[3] is None, r[3] or date.min, r[1]))
-
-
 def packet_from_view(
     warehouse: Warehouse, view: NetworkView, guard: Guard | None = None, today: date | None = None
 ) -> Packet:
@@ -300,7 +270,7 @@ def packet_from_view(
                       "evidence": [{"business": b, "business_name": names.get(b, ""), "tie": k, "record": ref}
                                    for b, k, ref in c.ties]}
                      for c in view.controllers],
-        timeline=timeline_events(dated_timeline(view, dates)),
+        timeline=timeline_events(dated_timeline(view.timeline, dates)),
         potential_victims=len(view.protected),
         languages=[LANGUAGE_NAMES.get(c, c) for c in languages] or ["unknown: bring interpretation"],
         language_evidence=language_evidence,
