@@ -35,7 +35,6 @@ from harborlight.resolve.context import link_persons_by_context
 from harborlight.resolve.engine import DEFAULT_MAX_BLOCK_KEY, DEFAULT_THRESHOLD, ModelResult, resolve_model
 from harborlight.resolve.mentions import build_mentions
 from harborlight.stages import create_kept_tables, create_table_sql, latest_run_id, record_run, records_fingerprint, replace_table
-from harborlight.stages.freshness import require_fresh
 from harborlight.warehouse import Warehouse
 
 PREFIXES = {"business": "biz-", "person": "per-", "agent": "agt-"}
@@ -216,8 +215,3 @@ def resolve(
     for model in MODELS:
         report.entities[model] = warehouse.rows(f"SELECT count(DISTINCT entity_id) FROM {model}_mentions")[0][0]
     return report
-
-
-def require_current_resolution(warehouse: Warehouse, what: str = "this command") -> None:
-    """Stages after resolve need it to have read the records as they are now (stages/freshness.py)."""
-    require_fresh(warehouse, "resolve", what=what)
