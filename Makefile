@@ -9,7 +9,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install demo test screenshots bench clean
 
-install: $(STAMP) $(CHROMIUM)
+# htmx and Cytoscape.js, pinned in web/package-lock.json, served by the workspace from its own host.
+VENDOR := src/harborlight/web/static/vendor
+VENDORED := $(VENDOR)/htmx.min.js $(VENDOR)/cytoscape.min.js
+
+install: $(STAMP) $(CHROMIUM) $(VENDORED)
+
+$(VENDORED): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts --silent
+	mkdir -p $(VENDOR)
+	cp web/node_modules/htmx.org/dist/htmx.min.js web/node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
 
 $(CHROMIUM):
 	@echo "installing Debian's chromium for the browser check"
@@ -23,6 +32,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# Builds the demo world, then serves the workspace on http://127.0.0.1:8321 until Ctrl-C.
 demo: install
 	$(BIN)/harborlight demo
 
@@ -38,4 +48,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) harborlight-data .pytest_cache
+	rm -rf $(VENV) harborlight-data .pytest_cache web/node_modules $(VENDOR)

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from harborlight.config import installation_key
 from harborlight.synth.world import generate
+from harborlight.truth import read_truth
 from harborlight.warehouse import Warehouse
 
 # One valid record of every contract file.
@@ -135,6 +137,36 @@ def resolved_warehouse(resolved_world):
     warehouse.close()
 
 
+@pytest.fixture(scope="session")
+def networked_world(resolved_world, tmp_path_factory) -> Path:
+    """A copy of `resolved_world` (scale 1, seed 11), scored and with its networks found."""
+    from harborlight.indicators.scoring import score
+    from harborlight.network.detect import find_networks
+
+    data_dir = tmp_path_factory.mktemp("networked")
+    shutil.copytree(resolved_world, data_dir, dirs_exist_ok=True)
+    with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
+        score(warehouse)
+        find_networks(warehouse)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def protected_identities(networked_world, small_world) -> dict[str, set[str]]:
+    """What must never appear: for each person the world's truth makes a worker or a nominee, every
+    name and license number recorded for them, and their entity ids (to check pseudonyms against)."""
+    truth = read_truth(small_world)
+    protected = {p.id for p in truth.persons.values() if p.protected}
+    keys = {key for key, true_id in truth.records.items() if true_id in protected}
+    with Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True) as w:
+        rows = w.rows("SELECT record_type, source, record_id, raw_name, license_number, entity_id FROM person_mentions")
+    found = [row for row in rows if tuple(row[:3]) in keys]
+    return {
+        "values": {v for row in found for v in row[3:5] if v and len(v) >= 4},
+        "entities": {row[5] for row in found},
+    }
+
+
 @pytest.fixture
 def load_resolved(write_rows, fresh_warehouse, tmp_path):
     """Write contract rows into one folder, ingest it and resolve: load_resolved({'filings': [...], ...}).
@@ -182,3 +214,52 @@ def network_ready(load_resolved, fresh_warehouse):
     find_networks(fresh_warehouse)
     (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks")[0]
     return network_id
+
+
+# -- the workspace: its operational store on SQLite or PostgreSQL, and signed-in clients --------
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A new, empty PostgreSQL database on the machine's server, dropped after the test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"hl_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{POSTGRES_SERVER}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with admin.connect() as con:
+            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """The operational store's URL, once for each database the workspace supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workspace.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def workspace(networked_world, tmp_path):
+    """A factory of open workspaces over `networked_world` (scale 1, seed 11) with the accounts of
+    web_support.ACCOUNTS; each gets its own store (SQLite unless a URL is given)."""
+    from web_support import open_workspace
+
+    opened = []
+
+    def make(store_url: str | None = None):
+        ws = open_workspace(networked_world, store_url or f"sqlite:///{tmp_path / f'store{len(opened)}.sqlite'}")
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()

@@ -117,7 +117,7 @@ def test_status_before_any_ingest_says_what_to_do(tmp_path):
 
 
 def test_demo_runs_the_main_job_and_says_where_the_results_are(tmp_path):
-    result = harborlight("demo", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    result = harborlight("demo", "--no-serve", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "export:" in result.stdout
     for name in ("record_entities.csv", "businesses.csv", "persons.csv", "networks.csv"):
@@ -126,7 +126,7 @@ def test_demo_runs_the_main_job_and_says_where_the_results_are(tmp_path):
     assert f"report: {demo / 'report.html'}" in result.stdout
     assert f"{demo / 'packet' / 'packet.html'}" in result.stdout
     assert (demo / "packet" / "packet.json").exists()
-    again = harborlight("demo", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    again = harborlight("demo", "--no-serve", "--scale", "0.3", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert again.stdout == result.stdout
 
 
@@ -165,7 +165,7 @@ def test_version_is_the_installed_package_version(tmp_path):
 
 @pytest.mark.parametrize("scale", ["0", "-1"])
 def test_demo_with_no_world_to_make_is_one_line_and_touches_nothing(scale, tmp_path):
-    line = one_error_line(harborlight("demo", "--scale", scale, "--data-dir", "d", cwd=tmp_path), BAD_REQUEST)
+    line = one_error_line(harborlight("demo", "--no-serve", "--scale", scale, "--data-dir", "d", cwd=tmp_path), BAD_REQUEST)
     assert "--scale must be above 0" in line
     assert not (tmp_path / "d").exists()
 

@@ -33,38 +33,11 @@ def as_json(result) -> str:
 
 # -- the scale-1 world, every result type, every role ---------------------------------------------
 
-@pytest.fixture(scope="module")
-def networked_world(resolved_world, tmp_path_factory) -> Path:
-    """A copy of `resolved_world` (scale 1, seed 11), scored and with its networks found."""
-    data_dir = tmp_path_factory.mktemp("networked")
-    shutil.copytree(resolved_world, data_dir, dirs_exist_ok=True)
-    with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
-        score(warehouse)
-        find_networks(warehouse)
-    return data_dir
-
-
 @pytest.fixture
 def networked_warehouse(networked_world):
     warehouse = Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True)
     yield warehouse
     warehouse.close()
-
-
-@pytest.fixture(scope="module")
-def protected_identities(networked_world, small_world) -> dict[str, set[str]]:
-    """What must never appear: for each person the world's truth makes a worker or a nominee, every
-    name and license number recorded for them, and their entity ids (to check pseudonyms against)."""
-    truth = read_truth(small_world)
-    protected = {p.id for p in truth.persons.values() if p.protected}
-    keys = {key for key, true_id in truth.records.items() if true_id in protected}
-    with Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True) as w:
-        rows = w.rows("SELECT record_type, source, record_id, raw_name, license_number, entity_id FROM person_mentions")
-    found = [row for row in rows if tuple(row[:3]) in keys]
-    return {
-        "values": {v for row in found for v in row[3:5] if v and len(v) >= 4},
-        "entities": {row[5] for row in found},
-    }
 
 
 def leaks(text: str, values: set[str]) -> list[str]:

@@ -51,6 +51,11 @@ from harborlight.resolve.stage import resolve
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
 from harborlight.terminal import SafeConsole
+from harborlight.store import open_store
+from harborlight.store.accounts import add_user
+from harborlight.store.audit import verify as verify_chain
+from harborlight.store.demo import make_demo_accounts
+from harborlight.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve as serve_workspace
 
 app = typer.Typer(
     help="harborlight: link public records into the networks behind illicit massage businesses, "
@@ -551,17 +556,23 @@ def export_command(
 def demo_command(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
     scale: Annotated[float, typer.Option(help="Size of the synthetic world (1 = about 1,000 businesses).")] = 1.0,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the workspace on the demo world "
+                                        "afterwards (Ctrl-C stops it); --no-serve stops after the batch job.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = DEFAULT_PORT,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Run the main job on the built-in synthetic world in DATA_DIR/demo: synth, ingest, resolve, score,
-    networks, export, then the report and a packet for the top network.
+    networks, export, then the report and a packet for the top network. Then serve the workspace on it,
+    with one demo account per role (passwords in DATA_DIR/demo/demo-accounts.txt, readable by you only).
 
     The demo keeps to its own folder so it never mixes with data you loaded.
     """
     demo_dir = data_dir / "demo"
+    settings = _settings(demo_dir)
     with _progress() as bar:
         result = run_demo(
-            _settings(demo_dir), seed=seed, scale=scale,
+            settings, seed=seed, scale=scale,
             on_step=lambda step: err.print(f"- {step}"), progress=_ingest_progress(bar),
         )
     records = sum(result.world.records.values())
@@ -578,7 +589,88 @@ def demo_command(
     out.print(f"report: {escape(str(result.report))}")
     if result.packet is not None:
         out.print(f"packet for the top network {result.top_network}: {escape(str(result.packet))}")
-    out.print(f"next: open the report in a browser, or harborlight networks --data-dir {escape(str(demo_dir))}")
+    if not serve:
+        out.print(f"next: open the report in a browser, or harborlight networks --data-dir {escape(str(demo_dir))}")
+        return
+    store = open_store(settings)
+    try:
+        accounts_file, accounts = make_demo_accounts(store, demo_dir)
+    finally:
+        store.close()
+    out.print(f"workspace: http://{host}:{port}/ (Ctrl-C stops it)")
+    out.print(f"demo accounts, one per role; their passwords are in {escape(str(accounts_file))} (mode 0600):")
+    for handle, role, agency in accounts:
+        out.print(f"  {handle:<20} {role}" + (f" ({escape(agency)})" if agency else ""))
+    serve_workspace(settings, host, port)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to serve on. Keep 127.0.0.1 behind a TLS proxy "
+                                      "(docs/deployment.md).")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = DEFAULT_PORT,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Serve the shared workspace (web pages and their JSON API) over DATA_DIR's warehouse.
+
+    The operational store is SQLite in DATA_DIR unless HARBORLIGHT_DATABASE_URL names PostgreSQL.
+    There are no default accounts: make the first administrator with `harborlight user add`.
+    """
+    settings = _settings(data_dir)
+    if not settings.warehouse_path.exists():
+        raise BadRequest(f"no warehouse at {settings.warehouse_path}: run `harborlight ingest DIR` first")
+    out.print(f"workspace: http://{host}:{port}/ (Ctrl-C stops it)")
+    serve_workspace(settings, host, port)
+
+
+user_app = typer.Typer(help="Workspace accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add_command(
+    handle: Annotated[str, typer.Argument(help="Login name: 2-40 lower-case letters, digits, '.', '_' or '-'.")],
+    role: Annotated[str, typer.Option(help="admin, analyst, investigator, advocate or auditor.")],
+    agency: Annotated[str | None, typer.Option(help="The investigator's agency (made if new).")] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        help="Read the password from this file's first line instead of asking (for scripts).")] = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Create a workspace account. The password is asked for twice (at least 12 characters), never
+    taken on the command line, where other users of the machine could read it."""
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").splitlines()[0] if password_file.stat().st_size else ""
+        except OSError as exc:
+            raise file_error(exc) from None
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    store = open_store(_settings(data_dir))
+    try:
+        with store.writing() as session:
+            user = add_user(session, handle, password, role, agency, by_actor="cli")
+            made = (user.handle, user.role)
+    finally:
+        store.close()
+    out.print(f"made {escape(made[0])} ({made[1]})" + (f" of {escape(agency)}" if agency else ""))
+
+
+@audit_app.command("verify")
+def audit_verify_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Check the workspace's audit chain: every entry's hash, and that each follows the one before.
+    Names each edited, deleted or reordered entry; exits 1 if there is any."""
+    store = open_store(_settings(data_dir), migrate=False)
+    try:
+        with store.session() as session:
+            checked, problems = verify_chain(session)
+    finally:
+        store.close()
+    if not problems:
+        out.print(f"audit chain intact: {checked:,} entries")
+        return
+    for problem in problems:
+        err.print(f"audit: {escape(str(problem))}")
+    raise HarborlightError(f"audit chain broken: {plural(len(problems), 'problem')} in {checked:,} entries")
 
 
 def _print_error(exc: HarborlightError) -> None:

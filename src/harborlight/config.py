@@ -1,7 +1,8 @@
-"""Settings: where harborlight keeps its data.
+"""Settings: where harborlight keeps its data, and how the workspace serves it.
 
 `--data-dir` on every command wins; otherwise the environment variable
-HARBORLIGHT_DATA_DIR; otherwise ./harborlight-data.
+HARBORLIGHT_DATA_DIR; otherwise ./harborlight-data. Every other setting is an environment
+variable of the same name with the HARBORLIGHT_ prefix (HARBORLIGHT_DATABASE_URL, ...).
 """
 
 from __future__ import annotations
@@ -17,16 +18,33 @@ from harborlight.errors import file_error
 DEFAULT_DATA_DIR = Path("harborlight-data")
 WAREHOUSE_FILE = "warehouse.duckdb"
 SECRET_FILE = "secret.key"
+STORE_FILE = "workspace.sqlite"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HARBORLIGHT_")
 
     data_dir: Path = DEFAULT_DATA_DIR
+    # The operational store (users, sessions, releases, notes, outcomes entered, the audit chain).
+    # Unset: SQLite in the data dir. For a team, PostgreSQL: postgresql+psycopg://user@host/db.
+    database_url: str | None = None
+    # The workspace's session cookie carries `Secure` when served behind TLS (docs/deployment.md).
+    cookie_secure: bool = False
+    # A session ends after this long without a request, and in any case after `session_hours`.
+    session_idle_minutes: int = 30
+    session_hours: int = 8
+    # An account locks for `lockout_minutes` after `lockout_after` failed logins in a row.
+    lockout_after: int = 5
+    lockout_minutes: int = 15
 
     @property
     def warehouse_path(self) -> Path:
         return self.data_dir / WAREHOUSE_FILE
+
+    @property
+    def store_url(self) -> str:
+        """The operational store's SQLAlchemy URL: the setting, or SQLite beside the warehouse."""
+        return self.database_url or f"sqlite:///{(self.data_dir / STORE_FILE).resolve()}"
 
     def ensure_data_dir(self) -> Path:
         """The data directory, made if missing; a place where it cannot be made is one line."""

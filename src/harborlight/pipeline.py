@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harborlight.config import Settings, installation_key
+from harborlight.config import STORE_FILE, Settings, installation_key
 from harborlight.errors import BadRequest, HarborlightError
 from harborlight.export.csv_export import ExportResult, export_csv
 from harborlight.ingest import IngestReport, ProgressFn, ingest
@@ -60,7 +60,12 @@ def run_demo(
     if not scale > 0:  # also refuses NaN
         raise BadRequest(f"--scale must be above 0 (1 = about 1,000 businesses), not {scale:g}")
     data_dir = settings.ensure_data_dir()
-    for leftover in (settings.warehouse_path, settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal")):
+    # The demo's workspace store goes with its warehouse: its releases and notes name the old world's networks.
+    store = data_dir / STORE_FILE
+    leftovers = [settings.warehouse_path, settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal")]
+    if settings.database_url is None:
+        leftovers += [store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")]
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     on_step("synth")
     world = generate(data_dir / "world", seed=seed, scale=scale)

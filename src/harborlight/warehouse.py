@@ -161,6 +161,15 @@ class Warehouse:
         )
         return found[0][0] > 0
 
+    def cursor(self) -> Warehouse:
+        """Another handle on this open warehouse, for one thread: a DuckDB connection must not be used
+        by two threads at once, so the workspace gives each request its own cursor. Closing it closes
+        only the cursor."""
+        other = object.__new__(Warehouse)
+        other.__dict__.update(self.__dict__)
+        other.con, other._copy, other.notes = self.con.cursor(), None, list(self.notes)
+        return other
+
     def close(self) -> None:
         self.con.close()
         if self._copy is not None:

@@ -66,13 +66,13 @@ def network_summaries_sql(scored: bool) -> str:
     ORDER BY t.rank"""
 
 
-def network_summaries(warehouse: Warehouse, top: int = 20) -> list[NetworkSummary]:
+def network_summaries(warehouse: Warehouse, top: int = 20, protection: Protection | None = None) -> list[NetworkSummary]:
     """The `top` strongest networks, each with its cities and its top business names. A business may be
     named after the worker signed up as its officer: names leave through `Protection.redact`."""
     if not warehouse.table_exists("networks"):
         return []
     sql = network_summaries_sql(warehouse.table_exists("business_scores"))
-    redact = Protection(warehouse).redact
+    redact = (protection or Protection(warehouse)).redact
     return [
         NetworkSummary(nid, n_businesses, n_persons, risk, _distinct_titles(cities),
                        _distinct([redact(n) for n in names])[:TOP_NAMES])

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from harborlight.errors import BadRequest
 
-ROLES = ("admin", "analyst", "advocate", "investigator")
+# The auditor reads the audit log and nothing of the warehouse (the workspace's policy, web/policy.py).
+ROLES = ("admin", "analyst", "advocate", "investigator", "auditor")
 
 # What a role may see beyond pseudonyms and withheld text. Kept as data so that opening a
 # view to a role is one edit here, reviewed on its own:
@@ -26,6 +27,7 @@ IN_CLEAR: dict[str, frozenset[str]] = {
     "analyst": frozenset(),
     "advocate": frozenset({"tip_text"}),
     "investigator": frozenset(),
+    "auditor": frozenset(),
 }
 
 

@@ -112,8 +112,10 @@ def register_sql_functions(con) -> None:
     for name, function, returns in functions:
         try:
             con.create_function(name, function, ["VARCHAR"], returns, side_effects=False)
-        except duckdb.NotImplementedException as exc:  # already registered on this connection
-            if "already created" not in str(exc):
+        except (duckdb.NotImplementedException, duckdb.CatalogException) as exc:
+            # Already registered on this connection, or on another cursor of the same database (the
+            # workspace reads through one cursor per request, and they share one catalog).
+            if "already created" not in str(exc) and "already exists" not in str(exc):
                 raise
 
 

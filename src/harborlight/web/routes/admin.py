@@ -1,0 +1,5 @@
+"""Routes: admin (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: findings (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

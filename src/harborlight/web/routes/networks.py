@@ -1,0 +1,5 @@
+"""Routes: networks (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

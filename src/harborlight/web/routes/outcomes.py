@@ -1,0 +1,5 @@
+"""Routes: outcomes (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

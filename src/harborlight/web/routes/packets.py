@@ -1,0 +1,5 @@
+"""Routes: packets (to be filled)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
