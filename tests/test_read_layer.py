@@ -291,3 +291,14 @@ def test_results_are_frozen(two_spas, fresh_warehouse):
     view = read.network_view(fresh_warehouse, two_spas, read.ANALYST)
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.controllers = ()
+
+
+def test_search_finds_businesses_by_phone_in_any_format_and_by_street_address(networked_warehouse):
+    business, phone, address = networked_warehouse.rows(
+        "SELECT entity_id, phone, raw_address FROM business_mentions "
+        "WHERE phone LIKE '+1%' AND raw_address SIMILAR TO '[0-9].*' ORDER BY unique_id LIMIT 1")[0]
+    national = f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
+    by_phone = read.search(networked_warehouse, national, read.ANALYST)
+    assert business in {b.business_id for b in by_phone.businesses if b.matched == "phone"}
+    by_address = read.search(networked_warehouse, address.lower(), read.ANALYST)
+    assert business in {b.business_id for b in by_address.businesses if b.matched == "address"}

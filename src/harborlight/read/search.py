@@ -1,4 +1,9 @@
-"""Find businesses, networks and people by name or id.
+"""Find businesses, networks and people by name or id, and businesses by phone or street address.
+
+A query that reads as a phone number (any US format) finds the businesses any of whose records
+give that number; one that starts with a house number finds the businesses at that street
+address, normalized as resolution normalizes addresses. Phones and addresses are searched only
+among businesses' records: no person's phone or home is held.
 
 A person decided to be shown (a ranked controller) is found by name or id. A protected
 person is found only by their id or their pseudonym, and is shown by the pseudonym: a
@@ -17,6 +22,7 @@ from harborlight.protection import Protection
 from harborlight.read.freshness import require_current
 from harborlight.read.guard import Guard
 from harborlight.read.viewer import Viewer
+from harborlight.resolve.normalize import normalize_phone, street_of
 from harborlight.warehouse import Warehouse
 
 DEFAULT_LIMIT = 20
@@ -28,6 +34,7 @@ class BusinessHit(NamedTuple):
     city: str | None
     state: str | None
     network_id: str | None
+    matched: str = "name"  # what the query matched: name (or id), phone, address
 
 
 class NetworkHit(NamedTuple):
@@ -58,6 +65,16 @@ def businesses_sql(networked: bool) -> str:
     SELECT e.entity_id, e.name, e.city, e.state, {network} FROM entities e
     WHERE e.kind = 'business' AND (e.entity_id = ? OR contains(lower(e.name), lower(?)))
     ORDER BY e.entity_id = ? DESC, e.name, e.entity_id LIMIT ?"""
+
+
+def businesses_at_sql(networked: bool, column: str) -> str:
+    """Businesses with a record whose normalized `column` (phone or street, named by the code, never by
+    data) is the bound value."""
+    network = "(SELECT min(network_id) FROM network_members m WHERE m.business_id = e.entity_id)" if networked else "NULL"
+    return f"""
+    SELECT e.entity_id, e.name, e.city, e.state, {network} FROM entities e
+    WHERE e.kind = 'business' AND e.entity_id IN (SELECT entity_id FROM business_mentions WHERE {column} = ?)
+    ORDER BY e.name, e.entity_id LIMIT ?"""
 
 
 def networks_sql() -> str:
@@ -105,6 +122,23 @@ def _persons(warehouse: Warehouse, guard: Guard, query: str, limit: int, ranked:
     return hits
 
 
+def _businesses_at(warehouse: Warehouse, guard: Guard, query: str, networked: bool, limit: int,
+                   found: set[str]) -> list[BusinessHit]:
+    """Businesses at the phone number or street address the query reads as, beyond those `found` by name."""
+    keys = [("phone", normalize_phone(query))]
+    if query[:1].isdigit():  # a house number first: an address
+        keys.append(("street", street_of(query)))
+    hits = []
+    for column, key in keys:
+        if key is None:
+            continue
+        for b, name, city, state, network in warehouse.rows(businesses_at_sql(networked, column), [key, limit]):
+            if b not in found:
+                found.add(b)
+                hits.append(BusinessHit(b, guard.text(name) or b, city, state, network, "phone" if column == "phone" else "address"))
+    return hits
+
+
 def search(warehouse: Warehouse, query: str, viewer: Viewer, limit: int = DEFAULT_LIMIT,
            protection: Protection | None = None) -> SearchResults:
     """Businesses, networks and people matching `query` (a name or part of one, or an id)."""
@@ -119,6 +153,9 @@ def search(warehouse: Warehouse, query: str, viewer: Viewer, limit: int = DEFAUL
     networked = "network_members" in tables
     businesses = [BusinessHit(b, guard.text(name) or b, city, state, network)
                   for b, name, city, state, network in warehouse.rows(businesses_sql(networked), [query, query, query, limit])]
+    if "business_mentions" in tables:
+        businesses += _businesses_at(warehouse, guard, query, networked, limit, {b.business_id for b in businesses})
+    businesses = businesses[:limit]
     networks = [NetworkHit(*row) for row in warehouse.rows(
         networks_sql(), [query, sorted({b.network_id for b in businesses if b.network_id}), query, limit])] \
         if "networks" in tables else []
