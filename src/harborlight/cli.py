@@ -54,6 +54,7 @@ from harborlight.terminal import SafeConsole
 from harborlight.store import open_store
 from harborlight.store.accounts import add_user
 from harborlight.store.audit import verify as verify_chain
+from harborlight.store.database import current_revision, grant_app_role, open_existing_store
 from harborlight.store.demo import make_demo_accounts
 from harborlight.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve as serve_workspace
 
@@ -659,7 +660,7 @@ def user_add_command(
 def audit_verify_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Check the workspace's audit chain: every entry's hash, and that each follows the one before.
     Names each edited, deleted or reordered entry; exits 1 if there is any."""
-    store = open_store(_settings(data_dir), migrate=False)
+    store = open_existing_store(_settings(data_dir))  # verifying never makes an empty store
     try:
         with store.session() as session:
             checked, problems = verify_chain(session)
@@ -671,6 +672,38 @@ def audit_verify_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     for problem in problems:
         err.print(f"audit: {escape(str(problem))}")
     raise HarborlightError(f"audit chain broken: {plural(len(problems), 'problem')} in {checked:,} entries")
+
+
+store_app = typer.Typer(help="The workspace's operational store (SQLite, or PostgreSQL for a team).",
+                        no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("upgrade")
+def store_upgrade_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Make the store, or bring it to the newest schema. On PostgreSQL, run it as the role that owns the
+    database, before `harborlight store grant`."""
+    store = open_store(_settings(data_dir))
+    try:
+        revision = current_revision(store.engine)
+    finally:
+        store.close()
+    out.print(f"store at schema revision {escape(str(revision))}")
+
+
+@store_app.command("grant")
+def store_grant_command(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the server connects as.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """On PostgreSQL, let ROLE use the store but only read and append to the audit log (never UPDATE or
+    DELETE it). Run it as the owner, after `harborlight store upgrade`, and again after each upgrade."""
+    store = open_existing_store(_settings(data_dir))
+    try:
+        grant_app_role(store.engine, role)
+    finally:
+        store.close()
+    out.print(f"granted the store to {escape(role)}: the audit log is read and append only")
 
 
 def _print_error(exc: HarborlightError) -> None:

@@ -79,32 +79,48 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
     - edited: the entry's fields no longer give its hash; or its hash was recomputed after an edit,
       so the next entry no longer follows it;
     - deleted: a gap in the sequence, or entries the head says exist that are gone;
-    - reordered: the entry's hash is right for another position (its `prev_hash` names the entry it
-      originally followed), so it was moved.
+    - reordered: the entry's hash is right for another position, the one its `prev_hash` link puts it
+      in (moving entries changes their `seq`, never their hashes, so the links still tell the order).
     """
     entries = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
-    seq_of_hash = {entry.hash: entry.seq for entry in entries}
-    seq_of_hash[GENESIS] = 0
+    linked_position = _positions_by_link(entries)
     problems: list[Problem] = []
-    expected_seq, prev = 1, GENESIS
+    expected_seq, prev, prev_flagged = 1, GENESIS, False
     for entry in entries:
         gap = entry.seq > expected_seq
         problems.extend(Problem(missing, "deleted") for missing in range(expected_seq, entry.seq))
         fields = (entry.at, entry.actor, entry.action, entry.subject, entry.detail)
-        if entry_hash(entry.prev_hash, entry.seq, *fields) != entry.hash:
-            original = seq_of_hash.get(entry.prev_hash, -1) + 1
-            moved = original > 0 and original != entry.seq and entry_hash(entry.prev_hash, original, *fields) == entry.hash
+        flagged = entry_hash(entry.prev_hash, entry.seq, *fields) != entry.hash
+        if flagged:
+            original = linked_position.get(entry.hash)
+            moved = (original is not None and original != entry.seq
+                     and entry_hash(entry.prev_hash, original, *fields) == entry.hash)
             problems.append(Problem(entry.seq, f"reordered (it was entry {original})" if moved else "edited"))
-        elif entry.prev_hash != prev and not gap and entry.seq > 1:
+        elif entry.prev_hash != prev and not gap and not prev_flagged and entry.seq > 1:
+            # The entry before is self-consistent but is not the one this entry was chained to.
             problems.append(Problem(entry.seq - 1, "edited (its hash was recomputed; the next entry no longer follows it)"))
-        expected_seq, prev = entry.seq + 1, entry.hash
+        expected_seq, prev, prev_flagged = entry.seq + 1, entry.hash, flagged
     if head is None:
         problems.append(Problem(0, "the chain's head is gone"))
     else:
         problems.extend(Problem(missing, "deleted") for missing in range(expected_seq, head.seq + 1))
-        if head.seq == expected_seq - 1 and head.hash != prev:
+        if head.seq == expected_seq - 1 and head.hash != prev and not prev_flagged:
             problems.append(Problem(head.seq, "edited (its hash differs from the one the head recorded)"))
         elif head.seq < expected_seq - 1:
             problems.append(Problem(head.seq + 1, "appended outside the application (after the head)"))
     return len(entries), sorted(set(problems), key=lambda p: p.seq)
+
+
+def _positions_by_link(entries) -> dict[str, int]:
+    """Each entry's position as its `prev_hash` links tell it, by hash: following the links from the
+    genesis hash, the first entry is 1, the one linked to it 2, and so on. An entry whose links do not
+    reach the genesis (one before it was deleted or edited) gets no position."""
+    next_of = {}
+    for entry in entries:
+        next_of.setdefault(entry.prev_hash, entry.hash)
+    positions, link, position = {}, GENESIS, 0
+    while link in next_of and next_of[link] not in positions:
+        link, position = next_of[link], position + 1
+        positions[link] = position
+    return positions
