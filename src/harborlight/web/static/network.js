@@ -43,7 +43,19 @@
     line(element, "p", text, "note");
   }
 
+  // Cytoscape writes a <style> element into the page unless an element with this id exists; the CSP
+  // (style-src 'self') would block it, so a marker stands in and app.css gives #graph its position.
+  function markStylesheet() {
+    var id = "__________cytoscape_stylesheet";
+    if (!document.getElementById(id)) {
+      var marker = document.createElement("meta");
+      marker.id = id;
+      document.head.appendChild(marker);
+    }
+  }
+
   function draw(container, detail, elements) {
+    markStylesheet();
     var cy = window.cytoscape({
       container: container,
       elements: elements,
