@@ -36,6 +36,7 @@ class BusinessHit(BaseModel):
     city: str | None
     state: str | None
     network_id: str | None
+    matched: str  # what the query matched: name (or id), phone, address
 
 
 class NetworkHit(BaseModel):
