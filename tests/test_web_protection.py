@@ -1,0 +1,174 @@
+"""The crawl: as every account, open every page the workspace links to, every JSON twin and download, and
+searches for every protected person's recorded names, and find none of their names or license numbers.
+
+Pages and routes are found from the app and from the links of its pages, so the crawl covers new
+routes as they are merged. A failure names the URL and the index of the value (in sorted order), never
+the value itself outside the assertion.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
+
+import pytest
+from web_support import ACCOUNTS, app_routes, client_for, filled_url, open_workspace, released_world
+
+from harborlight.web import policy
+from harborlight.web.app import create_app
+
+CAP = 400  # pages per account
+SKIP = ("/logout", "/static/")
+ECHO = "zqxv-sentinel"  # a search for this finds nothing, so counting it in the answer counts the echoes
+
+
+class Links(HTMLParser):
+    """Same-origin links of a page: <a href>, and the graph's data-graph-url."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and (name == "data-graph-url" or (tag == "a" and name == "href")):
+                self.found.append(value)
+
+
+def same_origin(link: str) -> str | None:
+    parts = urlsplit(link)
+    if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver") or not parts.path.startswith("/"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return None if path.startswith(SKIP) else path
+
+
+def readable(response) -> str:
+    """The response's text as a reader would see it: entities decoded, JSON unescaped, archives opened."""
+    kind = response.headers.get("content-type", "")
+    if "zip" in kind:
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    text = response.content.decode("utf-8", "replace")
+    if "json" in kind:
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return html.unescape(text)
+
+
+@pytest.fixture(scope="module")
+def released_workspace(networked_world, tmp_path_factory):
+    """One workspace over `networked_world` with its strongest controlled network released to Bay County."""
+    workspace = open_workspace(networked_world, f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'store.sqlite'}")
+    ids = released_world(workspace)
+    yield workspace, ids
+    workspace.close()
+
+
+@pytest.fixture(scope="module")
+def protected_values(protected_identities) -> list[str]:
+    values = sorted(protected_identities["values"])
+    assert values, "the world has no protected identities: the crawl would pass without checking anything"
+    return values
+
+
+def starting_urls(handle: str, routes, ids) -> list[str]:
+    role = ACCOUNTS[handle][0]
+    urls = ["/", policy.LANDING[role]]
+    for route in routes:
+        if "GET" in route.methods and route.name not in ("openapi", "login_page"):
+            try:
+                urls.append(filled_url(route, ids))
+            except AssertionError:  # a parameter no id fits: the role matrix names it
+                continue
+    return urls
+
+
+def crawl(client, starts: list[str]) -> dict[str, tuple[int, str]]:
+    """url -> (status, readable body) for every page reached from `starts`, up to CAP pages."""
+    seen: dict[str, tuple[int, str]] = {}
+    queue = list(dict.fromkeys(starts))
+    while queue and len(seen) < CAP:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        body = readable(response)
+        seen[url] = (response.status_code, body)
+        links = [response.headers.get("location", "")]
+        if "html" in response.headers.get("content-type", ""):
+            parser = Links()
+            parser.feed(response.text)
+            links += parser.found
+        for link in links:
+            path = same_origin(html.unescape(link)) if link else None
+            if path and path not in seen:
+                queue.append(path)
+    return seen
+
+
+def leaks(body: str, values: list[str], allowed: dict[int, int] | None = None) -> list[int]:
+    """Indexes of values found in `body` (case-insensitive), beyond `allowed` echoes of a searched one."""
+    lowered = body.lower()
+    allowed = allowed or {}
+    return [i for i, value in enumerate(values) if lowered.count(value.lower()) > allowed.get(i, 0)]
+
+
+@pytest.fixture(scope="module")
+def crawled(released_workspace, protected_values):
+    """handle -> {url: (status, body)}, each account's crawl, searches for every protected value included.
+    Searched URLs are kept apart: handle -> [(url, index of the searched value, allowed echoes, body)]."""
+    workspace, ids = released_workspace
+    routes = app_routes(create_app(workspace=workspace))
+    search_routes = [r for r in routes if r.name in ("search_page", "api_search")]
+    pages, searches = {}, {}
+    for handle in ACCOUNTS:
+        client = client_for(workspace, handle)
+        pages[handle] = crawl(client, starting_urls(handle, routes, ids))
+        searches[handle] = []
+        for route in search_routes:
+            if not policy.allowed(route.name, ACCOUNTS[handle][0]):
+                continue  # the others are refused (the role matrix checks that)
+            echoes = readable(client.get(f"{route.path}?q={ECHO}")).lower().count(ECHO)
+            for index, value in enumerate(protected_values):
+                url = f"{route.path}?q={quote(value)}"
+                searches[handle].append((url, index, echoes, readable(client.get(url))))
+    return pages, searches
+
+
+@pytest.mark.parametrize("handle", list(ACCOUNTS))
+def test_no_page_api_answer_or_download_names_a_protected_person(handle, crawled, protected_values):
+    pages, searches = crawled
+    assert len(pages[handle]) >= 3, f"the crawl as {handle} reached almost nothing"
+    found = [f"{url}: value #{i}" for url, (_, body) in pages[handle].items() for i in leaks(body, protected_values)]
+    for url, index, echoes, body in searches[handle]:
+        # the search form shows back what was typed: the searched value may appear as often as a query's echo
+        found += [f"{url}: value #{i}" for i in leaks(body, protected_values, {index: echoes})]
+    assert found == [], f"protected identities shown as {handle}"
+
+
+def test_the_crawl_reaches_no_server_error(crawled):
+    pages, searches = crawled
+    errors = [f"{h} {url}: {status}" for h, seen in pages.items() for url, (status, _) in seen.items() if status >= 500]
+    assert errors == []
+
+
+def test_the_crawl_visits_network_pages_with_their_controllers(crawled, released_workspace):
+    pages, _ = crawled
+    workspace, ids = released_workspace
+    names = {route.name for route in app_routes(create_app(workspace=workspace))}
+    if "controller_page" not in names:
+        pytest.skip("the network and controller pages arrive with the findings routes")
+    controller = re.compile(r"^/networks/[^/?]+/controllers/[^/?]+$")
+    for handle in ("analyst", "investigator"):
+        visited = [url for url, (status, _) in pages[handle].items() if status == 200 and controller.match(url)]
+        assert visited, f"the crawl as {handle} opened no controller page"
+    assert f"/networks/{ids['network']}" in pages["investigator"]
+    assert pages["investigator"][f"/networks/{ids['network']}"][0] == 200
