@@ -283,3 +283,20 @@ def test_store_upgrade_then_grant_commands_give_the_app_role_the_store(tmp_path,
             connection.execute(text(f'DROP OWNED BY "{role}"'))
             connection.execute(text(f'DROP ROLE "{role}"'))
         owner.dispose()
+
+
+def test_a_command_line_export_is_written_to_the_workspace_chain(settings, store):
+    from harborlight.store.audit import record_cli_export
+
+    assert record_cli_export(settings, "network:net-1", {"what": "packet"})
+    with store.session() as session:
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+        assert (last.action, last.actor, last.subject) == ("export", "cli", "network:net-1")
+        assert verify(session)[1] == []
+
+
+def test_a_command_line_export_without_a_workspace_makes_no_store(tmp_path):
+    from harborlight.store.audit import record_cli_export
+
+    assert not record_cli_export(Settings(data_dir=tmp_path), "warehouse", {"what": "export"})
+    assert list(tmp_path.iterdir()) == []

@@ -53,7 +53,7 @@ from harborlight.synth.world import generate
 from harborlight.terminal import SafeConsole
 from harborlight.store import open_store
 from harborlight.store.accounts import add_user
-from harborlight.store.audit import verify as verify_chain
+from harborlight.store.audit import record_cli_export, verify as verify_chain
 from harborlight.store.database import current_revision, grant_app_role, open_existing_store
 from harborlight.store.demo import make_demo_accounts
 from harborlight.web.serve import DEFAULT_HOST, DEFAULT_PORT, serve as serve_workspace
@@ -360,8 +360,10 @@ def packet_command(
     nothing is written.
     """
     writable_folder(out_dir)
-    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+    settings = _settings(data_dir)
+    with open_warehouse(settings, read_only=True) as warehouse:
         json_path, html_path = write_packet(warehouse, network_id, out_dir)
+    record_cli_export(settings, f"network:{network_id}", {"what": "packet"})
     out.print(f"packet: {escape(str(html_path))} and {escape(str(json_path))}")
 
 
@@ -547,8 +549,10 @@ def export_command(
     The warehouse is only read (it may be read-only). Stale data is refused with the command
     to run: resolved entities, and scores and networks once they exist, must be current.
     """
-    with open_warehouse(_settings(data_dir), read_only=True) as warehouse:
+    settings = _settings(data_dir)
+    with open_warehouse(settings, read_only=True) as warehouse:
         written = export(warehouse, fmt, out_dir)
+    record_cli_export(settings, "warehouse", {"what": "export", "format": fmt, "rows": sum(written.values())})
     for name, n in written.items():
         out.print(f"{escape(str(out_dir / name))}: {n:,} rows")
 

@@ -124,3 +124,21 @@ def _positions_by_link(entries) -> dict[str, int]:
         link, position = next_of[link], position + 1
         positions[link] = position
     return positions
+
+
+def record_cli_export(settings, subject: str, detail: dict) -> bool:
+    """Write an export made by the command line (`export`, `packet`) to the chain of the data dir's
+    workspace, when it has one, so the audit log holds every export and not only the workspace's
+    downloads. Without a workspace store there is no chain to write to: False, and nothing is made."""
+    from harborlight.store.database import NoStore, open_existing_store
+
+    try:
+        store = open_existing_store(settings)
+    except NoStore:
+        return False
+    try:
+        with store.writing() as session:
+            append(session, "export", "cli", subject, detail)
+    finally:
+        store.close()
+    return True
