@@ -15,10 +15,12 @@ from harborlight.store.models import AuditEntry, OutcomeEntry, PacketRelease, Us
 
 
 def network_id_of(ws) -> str:
-    """A network of the world that has ranked controllers, read through the workspace's warehouse."""
+    """A network of the world with both ranked controllers and protected people (so a leak would show),
+    read through the workspace's warehouse."""
     reader = ws.warehouse()
     try:
-        return reader.rows("SELECT network_id FROM networks ORDER BY network_id LIMIT 1")[0][0]
+        return reader.rows("SELECT network_id FROM network_persons GROUP BY network_id "
+                           "HAVING bool_or(NOT protected) AND bool_or(protected) ORDER BY network_id LIMIT 1")[0][0]
     finally:
         reader.close()
 
@@ -139,7 +141,9 @@ def test_snapshot_holds_no_protected_identity(released, protected_identities):
     folded = snapshot.casefold()
     leaked = [v for v in protected_identities["values"] if v.casefold() in folded]
     assert leaked == []
-    controllers = {c["entity_id"] for c in json.loads(snapshot)["controllers"]}
+    packet = json.loads(snapshot)
+    controllers = {c["entity_id"] for c in packet["controllers"]}
+    assert controllers and packet["potential_victims"] > 0
     assert not controllers & protected_identities["entities"]
 
 
