@@ -17,6 +17,7 @@ from harborlight.read import outcomes as read_outcomes
 from harborlight.respond.outcomes import with_entered
 from harborlight.store import casework
 from harborlight.web.context import Context, signed_in
+from harborlight.web.routes.packets import AgencyChoice  # one schema for an agency to choose, in both forms
 from harborlight.web.render import page
 
 router = APIRouter()
@@ -54,11 +55,6 @@ class OperationOut(TallyOut):
     last_date: str | None
     agencies: list[str]
     networks: list[str]
-
-
-class AgencyChoice(BaseModel):
-    id: int
-    name: str
 
 
 class LedgerOut(BaseModel):
