@@ -183,6 +183,18 @@ def test_recorded_counts_change_the_ledger_and_its_headline(casework_ws):
     assert "outcome_entry" in [a for a, _, _ in audit_actions(casework_ws)]
 
 
+def test_counts_entered_for_a_recorded_operation_join_its_line(casework_ws):
+    analyst = client_for(casework_ws, "analyst")
+    before = analyst.get("/api/outcomes").json()["operations"]
+    first = before[0]
+    made = analyst.post("/api/outcomes", json={"operation": first["operation"], "date": "2024-03-03", "referrals": 2})
+    assert made.status_code == 201, made.text
+    after = analyst.get("/api/outcomes").json()["operations"]
+    assert len(after) == len(before)
+    (line,) = [op for op in after if op["operation"] == first["operation"]]
+    assert line["referrals"] == first["referrals"] + 2 and line["arrests"] == first["arrests"]
+
+
 def test_investigator_records_outcomes_for_their_own_agency(casework_ws):
     investigator = client_for(casework_ws, "investigator")
     made = investigator.post("/api/outcomes", json={"operation": "Operation Tide", "date": "2024-06-02",
@@ -193,6 +205,31 @@ def test_investigator_records_outcomes_for_their_own_agency(casework_ws):
     assert agencies == {agency_id(casework_ws, AGENCY)}
     (line,) = [op for op in investigator.get("/api/outcomes").json()["operations"] if op["operation"] == "Operation Tide"]
     assert line["agencies"] == [AGENCY] and not line["flagged"]
+
+
+def test_investigator_names_only_networks_released_to_their_agency(released):
+    ws, _, network = released
+    other = client_for(ws, "investigator-other")
+    refused = other.post("/api/outcomes", json={"operation": "Operation Pier", "date": "2024-02-02",
+                                                "network_id": network, "controller_arrests": 1})
+    assert refused.status_code == 403 and "network_id" in refused.json()["detail"]
+    own = client_for(ws, "investigator").post("/api/outcomes", json={
+        "operation": "Operation Pier", "date": "2024-02-02", "network_id": network, "controller_arrests": 1})
+    assert own.status_code == 201
+    unknown = client_for(ws, "analyst").post("/api/outcomes", json={
+        "operation": "Operation Pier", "date": "2024-02-02", "network_id": "no-such-network", "buyer_arrests": 1})
+    assert unknown.status_code == 400 and "network_id" in unknown.json()["detail"]
+
+
+def test_release_and_scoped_read_on_each_store(workspace, store_url):
+    ws = workspace(store_url)
+    network = network_id_of(ws)
+    made = client_for(ws, "analyst").post("/api/packets", json={"network_id": network, "agency_id": agency_id(ws, AGENCY)})
+    assert made.status_code == 201, made.text
+    release_id = made.json()["release_id"]
+    assert client_for(ws, "investigator").get(f"/api/packets/{release_id}").status_code == 200
+    assert client_for(ws, "investigator-other").get(f"/api/packets/{release_id}").status_code == 403
+    assert client_for(ws, "auditor").get("/api/audit").json()["intact"]
 
 
 def test_advocate_reads_the_ledger_but_cannot_record(casework_ws):

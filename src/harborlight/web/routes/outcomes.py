@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from harborlight.errors import BadRequest
+from harborlight.errors import BadRequest, Forbidden
 from harborlight.read import outcomes as read_outcomes
 from harborlight.respond.outcomes import with_entered
 from harborlight.store import casework
+from harborlight.web import policy
 from harborlight.web.context import Context, signed_in
 from harborlight.web.routes.packets import AgencyChoice  # one schema for an agency to choose, in both forms
 from harborlight.web.render import page
@@ -117,9 +118,25 @@ def ledger(context: Context) -> LedgerOut:
                      agencies=agencies if context.user.role == "analyst" else [])
 
 
+def network_exists_sql() -> str:
+    return "SELECT count(*) FROM networks WHERE network_id = ?"
+
+
+def _check_network(context: Context, network_id: str) -> None:
+    """A named network must exist; an investigator may name only a network released to their agency."""
+    if not context.warehouse().rows(network_exists_sql(), [network_id])[0][0]:
+        raise BadRequest("network_id: no such network")
+    if context.user.role == "investigator":
+        with context.store.session() as session:
+            if network_id not in policy.released_to(session, context.user):
+                raise Forbidden("network_id: this network has not been released to your agency")
+
+
 def record(context: Context, request: OutcomeRequest) -> Recorded:
     # An investigator records for their own agency, whatever the request says.
     agency_id = context.user.agency_id if context.user.role == "investigator" else request.agency_id
+    if request.network_id is not None:
+        _check_network(context, request.network_id)
     counts = [casework.Count(role, action, getattr(request, name)) for name, (role, action) in COUNTS.items()]
     if not any(c.count for c in counts):
         raise BadRequest("counts: enter at least one nonzero count")
