@@ -14,7 +14,8 @@ never shown.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 
 from harborlight.resolve.normalize import register_sql_functions
 from harborlight.terminal import strip_controls
@@ -135,7 +136,8 @@ def operations_by_network(warehouse: Warehouse, network_id: str | None = None) -
     return warehouse.rows(f"SELECT * FROM ({operation_networks_sql()}) WHERE network_id = ? ORDER BY 1", [network_id])
 
 
-def outcomes_ledger(warehouse: Warehouse) -> Ledger:
+def outcomes_ledger(warehouse: Warehouse, entered: Iterable[EnteredCount] = ()) -> Ledger:
+    """The ledger of the warehouse's outcomes records, plus the counts `entered` in the workspace."""
     overall = Tally(*warehouse.rows(tally_sql(False))[0])
     links: dict[str, list[str]] = {}
     for operation, network_id in operations_by_network(warehouse):
@@ -144,7 +146,66 @@ def outcomes_ledger(warehouse: Warehouse) -> Ledger:
         OperationLine(row[0], row[10], row[11], list(row[12] or []), Tally(*row[1:10]), links.get(row[0], []))
         for row in warehouse.rows(tally_sql(True))
     ]
-    return Ledger(operations, overall)
+    return with_entered(Ledger(operations, overall), entered)
+
+
+@dataclass(frozen=True)
+class EnteredCount:
+    """A count entered in the workspace (store.models.OutcomeEntry): people by role and action, no one named."""
+
+    operation: str
+    date: str  # YYYY-MM-DD
+    person_role: str
+    action: str  # arrest | referral | diversion | charge | conviction
+    count: int
+    agency: str | None = None
+    network_id: str | None = None
+
+
+def _add(tally: Tally, role: str, action: str, count: int) -> None:
+    """Count `count` people of `role` under `action`, into the same columns tally_sql fills."""
+    if action == "arrest":
+        tally.arrests += count
+        if role in CONTROL_ROLES:
+            tally.control_arrests += count
+        elif role == "buyer":
+            tally.buyer_arrests += count
+        elif role in VICTIM_ROLES:
+            tally.victim_arrests += count
+        else:
+            tally.other_arrests += count
+    elif action == "referral":
+        tally.referrals += count
+    elif action == "diversion":
+        tally.diversions += count
+    elif action == "charge" and role in CONTROL_ROLES:
+        tally.control_charges += count
+    elif action == "conviction" and role in CONTROL_ROLES:
+        tally.control_convictions += count
+
+
+def with_entered(ledger: Ledger, entered: Iterable[EnteredCount]) -> Ledger:
+    """`ledger` with the entered counts added: to the operation of the same name (a new line when the
+    records have none), and to the overall tally. Lines stay in date order. The ledger given is not changed."""
+    entered = list(entered)
+    if not entered:
+        return ledger
+    overall = replace(ledger.overall)
+    lines = {op.operation: replace(op, tally=replace(op.tally), agencies=list(op.agencies), networks=list(op.networks))
+             for op in ledger.operations}
+    for e in entered:
+        line = lines.get(e.operation)
+        if line is None:
+            line = lines[e.operation] = OperationLine(e.operation, e.date, e.date, [], Tally())
+        line.first_date = min(line.first_date or e.date, e.date)
+        line.last_date = max(line.last_date or e.date, e.date)
+        if e.agency and e.agency not in line.agencies:
+            line.agencies = sorted([*line.agencies, e.agency])
+        if e.network_id and e.network_id not in line.networks:
+            line.networks = sorted([*line.networks, e.network_id])
+        _add(line.tally, e.person_role, e.action, e.count)
+        _add(overall, e.person_role, e.action, e.count)
+    return Ledger(sorted(lines.values(), key=lambda op: (op.first_date or "", op.operation)), overall)
 
 
 def _wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
