@@ -177,7 +177,7 @@ def required_query(route: AppRoute, ids: dict[str, str]) -> dict[str, str]:
         return {}
     query = {}
     for field in fields(route.dependant):
-        if not field.required:
+        if not field.field_info.is_required():
             continue
         name = field.alias or field.name
         query[name] = id_for(name, "", ids) or "spa"
