@@ -117,16 +117,16 @@ class Visitor:
     def open(self, path: str, status: int = 200) -> Page:
         """Go to `path` and insist on its status, so a page that is not there fails here, by name."""
         response = self.page.goto(path)
-        assert response is not None and response.status == status, (
-            f"GET {path}: expected {status}, got {response.status if response else 'no response'}")
+        answered = response.status if response else None
+        assert answered == status, f"GET {path}: expected {status}, got {answered}"
         return self.page
 
     def sign_in(self, handle: str, password: str = PASSWORD) -> Page:
         self.open("/login")
         self.page.fill("input[name=handle]", handle)
         self.page.fill("input[name=password]", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():  # to the landing page, or back to /login refused
+            self.page.click("button[type=submit]")
         return self.page
 
     def path(self) -> str:
@@ -141,6 +141,14 @@ class Visitor:
     def close(self) -> None:
         assert self.violations == [], "\n".join(self.violations)
         self.context.close()
+
+
+def follow(page: Page, act) -> None:
+    """Do `act` (a click, a key press) and insist the page it leads to answered 200."""
+    with page.expect_navigation() as navigation:
+        act()
+    answered = navigation.value.status if navigation.value else None
+    assert answered == 200, f"{page.url}: expected 200, got {answered}"
 
 
 def only(page: Page, selector: str):
@@ -163,16 +171,14 @@ def released_packet(browser, base_url, network_and_word) -> dict:
     page = analyst.open("/search")
     query = only(page, "form#search input[name=q]")
     query.fill(word)
-    with page.expect_navigation():
-        query.press("Enter")  # submits the form whatever its button says
+    follow(page, lambda: query.press("Enter"))  # submits the form whatever its button says
     seen["search"] = analyst.path()
     results = only(page, "section#results")
     link = results.locator(f'a[href="/networks/{network_id}"]')
     assert link.count() >= 1, f"searching {word!r} shows no link to network {network_id}"
     analyst.shoot("search")
 
-    link.first.click()
-    page.wait_for_load_state()
+    follow(page, link.first.click)
     seen["network"] = analyst.path()
     graph = only(page, "div#graph")
     seen["graph_url"] = graph.get_attribute("data-graph-url")
@@ -195,16 +201,14 @@ def released_packet(browser, base_url, network_and_word) -> dict:
     seen["detail_after"] = detail.inner_text().strip()
     analyst.shoot("network")
 
-    only(page, "a#build-packet").click()
-    page.wait_for_load_state()
+    follow(page, only(page, "a#build-packet").click)
     seen["review"] = analyst.path()
     form = only(page, "form#release")
     assert form.locator("input[name=network_id]").get_attribute("value") == network_id
     form.locator("select[name=agency_id]").select_option(label=AGENCY)
     form.locator("textarea[name=note]").fill("Released by the end-to-end test.")
     analyst.shoot("packet-review")
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    follow(page, form.locator("button[type=submit]").click)  # 303 to the packet, which answers 200
     seen["packet"] = analyst.path()
     seen["packet_h1"] = only(page, "h1").inner_text()
     only(page, "section#controllers")
@@ -244,8 +248,7 @@ def test_investigator_of_the_agency_sees_the_release_and_opens_it(browser, base_
     releases = only(page, "table#releases")
     link = releases.locator(f'a[href="{released_packet["packet"]}"]')
     assert link.count() >= 1, "the release is not listed for its agency's investigator"
-    link.first.click()
-    page.wait_for_load_state()
+    follow(page, link.first.click)
     assert investigator.path() == released_packet["packet"]
     assert network_id in only(page, "h1").inner_text()
     investigator.close()
