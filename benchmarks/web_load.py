@@ -97,7 +97,8 @@ def plan(data_dir: Path) -> dict:
     with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir), read_only=True) as w:
         protection = Protection(w)
         summaries = network_summaries(w, 10, protection)
-        words = [word for s in summaries for name in s.top_names for word in re.findall(r"[A-Za-z]{4,}", name)]
+        names = [name for s in summaries for name in s.top_names]
+        words = [word for name in names for word in re.findall(r"[A-Za-z]{4,}", name)]
         for word in words:
             hits = search(w, word, ANALYST, protection=protection).businesses
             if len(hits) >= 3:
@@ -137,7 +138,8 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([sys.executable, __file__, "--serve", str(data_dir), store_url, str(self.port)])
+        command = [sys.executable, __file__, "--serve", str(data_dir), store_url, str(self.port)]
+        self.process = subprocess.Popen(command)
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -179,17 +181,17 @@ def baseline(url: str, load_plan: dict, rounds: int) -> dict[str, dict]:
 
 
 def under_load(url: str, plan_path: Path, users: int, seconds: int, out: Path) -> dict[str, dict]:
-    """Locust headless against `url`; its per-page p50 and p95 (ms, as locust rounds them), counts, failures."""
+    """Locust headless against `url`: per page p50 and p95 (ms, as locust rounds them), requests, failures."""
     prefix = out / "load"
-    command = [sys.executable, "-m", "locust", "-f", str(HERE / "web_locust.py"), "--headless", "-u", str(users),
-               "-r", "5", "-t", f"{seconds}s", "--stop-timeout", "5", "--host", url, "--csv", str(prefix),
-               "--only-summary", "--loglevel", "WARNING"]
+    command = [sys.executable, "-m", "locust", "-f", str(HERE / "web_locust.py"), "--headless",
+               "-u", str(users), "-r", "5", "-t", f"{seconds}s", "--stop-timeout", "5", "--host", url,
+               "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"]
     print("$ " + " ".join(command), flush=True)
     env = {**os.environ, "HARBORLIGHT_LOAD_PLAN": str(plan_path)}
     subprocess.run(command, env=env, timeout=seconds + 180, check=False, stdout=subprocess.DEVNULL)
     with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as f:
-        return {row["Name"]: {"p50": float(row["50%"]), "p95": float(row["95%"]), "n": int(row["Request Count"]),
-                              "errors": int(row["Failure Count"])}
+        return {row["Name"]: {"p50": float(row["50%"]), "p95": float(row["95%"]),
+                              "n": int(row["Request Count"]), "errors": int(row["Failure Count"])}
                 for row in csv.DictReader(f) if row["Name"] != "Aggregated"}
 
 
@@ -221,14 +223,16 @@ def main() -> int:
         finally:
             server.stop()
 
-    print(f"\nscale {args.scale:g}, {len(load_plan['networks'])} networks, search word of {len(load_plan['word'])} letters; "
+    print(f"\nscale {args.scale:g}, {len(load_plan['networks'])} networks, "
+          f"search word of {len(load_plan['word'])} letters; "
           f"baseline {args.rounds} sequential rounds; load {args.users} users for {args.seconds} s")
     print(f"{'page':<26} {'1 user p50':>10} {'p95':>7} {f'{args.users} users p50':>13} {'p95':>7} "
           f"{'requests':>8} {'errors 1/N':>10} {'p95 ratio':>9}")
     for name, one in alone.items():
         many = loaded.get(name, {"p50": float("nan"), "p95": float("nan"), "n": 0, "errors": 0})
+        errors = f"{one['errors']}/{many['errors']}"
         print(f"{name:<26} {one['p50']:>10.0f} {one['p95']:>7.0f} {many['p50']:>13.0f} {many['p95']:>7.0f} "
-              f"{many['n']:>8} {str(one['errors']) + '/' + str(many['errors']):>10} {many['p95'] / one['p95']:>9.1f}")
+              f"{many['n']:>8} {errors:>10} {many['p95'] / one['p95']:>9.1f}")
     signin = loaded.get("POST /api/session")
     if signin:
         print(f"{'POST /api/session':<26} {'':>10} {'':>7} {signin['p50']:>13.0f} {signin['p95']:>7.0f} "

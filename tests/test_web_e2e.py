@@ -49,7 +49,8 @@ def served_workspace(networked_world, tmp_path_factory):
     on a free loopback port in a background thread. Module-wide, not the function-scoped `workspace`
     factory (which calls the same `open_workspace`): the release the analyst makes is what the
     investigators then open. Yields (base URL, workspace)."""
-    workspace = open_workspace(networked_world, f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'store.sqlite'}")
+    store = tmp_path_factory.mktemp("e2e") / "store.sqlite"
+    workspace = open_workspace(networked_world, f"sqlite:///{store}")
     port = free_port()
     config = uvicorn.Config(app=create_app(workspace=workspace), host="127.0.0.1", port=port,
                             access_log=False, log_level="warning")
@@ -223,7 +224,8 @@ def released_packet(browser, base_url, network_and_word) -> dict:
     return seen
 
 
-def test_analyst_searches_opens_a_network_and_releases_its_packet_to_an_agency(released_packet, network_and_word):
+def test_analyst_searches_opens_a_network_and_releases_its_packet_to_an_agency(released_packet,
+                                                                              network_and_word):
     network_id, word = network_and_word
     seen = released_packet
     assert seen["landing"] == "/overview"
@@ -240,7 +242,8 @@ def test_analyst_searches_opens_a_network_and_releases_its_packet_to_an_agency(r
     assert seen["record_outcome"] == 1  # analysts record outcomes
 
 
-def test_investigator_of_the_agency_sees_the_release_and_opens_it(browser, base_url, released_packet, network_and_word):
+def test_investigator_of_the_agency_sees_the_release_and_opens_it(browser, base_url, released_packet,
+                                                                  network_and_word):
     network_id, _ = network_and_word
     investigator = Visitor(browser, base_url)
     page = investigator.sign_in("investigator")
