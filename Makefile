@@ -41,7 +41,7 @@ test: install
 
 # The README's screenshots (docs/img/), redrawn on purpose; `make test` writes its own to build/screenshots/.
 screenshots: install
-	HARBORLIGHT_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py
+	HARBORLIGHT_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py tests/test_web_e2e.py
 
 bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
