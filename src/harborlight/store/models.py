@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime as _DateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class DateTime(TypeDecorator):
+    """A moment in UTC, read back with its time zone on every database: SQLite keeps no zone and would
+    hand back a naive datetime, which the API would then write without its offset."""
+
+    impl = _DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -22,7 +42,7 @@ class Agency(Base):
     __tablename__ = "agencies"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
 
 
 class User(Base):
@@ -37,8 +57,8 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
 
 
 class WebSession(Base):
@@ -49,9 +69,9 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime())
 
 
 class PacketRelease(Base):
@@ -63,7 +83,7 @@ class PacketRelease(Base):
     network_id: Mapped[str] = mapped_column(String(80), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     released_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    released_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    released_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     networks_run: Mapped[str] = mapped_column(String(80))  # the networks stage run the packet was read from
     packet_json: Mapped[str] = mapped_column(Text)
@@ -78,7 +98,7 @@ class Note(Base):
     subject_kind: Mapped[str] = mapped_column(String(20))  # business | network
     subject_id: Mapped[str] = mapped_column(String(80), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
     text: Mapped[str] = mapped_column(Text)
 
 
@@ -96,7 +116,7 @@ class OutcomeEntry(Base):
     action: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer)
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    entered_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
 
 
 class AuditEntry(Base):
