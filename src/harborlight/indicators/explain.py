@@ -28,8 +28,9 @@ class RiskExplanation:
     held_below_high: bool = False  # the score alone reached high, but on fewer than two kinds of source
 
 
-def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None:
-    """None when the business has not been scored; `Stale` when the scores are older than what they read."""
+def explain_risk(warehouse: Warehouse, entity_id: str, protection: Protection | None = None) -> RiskExplanation | None:
+    """None when the business has not been scored; `Stale` when the scores are older than what they read.
+    A caller that holds the warehouse's `Protection` passes it: deciding it again is the costly part."""
     if not warehouse.table_exists("business_scores"):
         return None
     require_fresh(warehouse, "resolve", what="explain", if_run=("score",))
@@ -41,7 +42,7 @@ def explain_risk(warehouse: Warehouse, entity_id: str) -> RiskExplanation | None
         return None
     risk_score, band, log_odds, kinds, held = found[0]
     weights = dict(warehouse.rows("SELECT indicator_id, weight FROM score_model"))
-    protection = Protection(warehouse)
+    protection = protection or Protection(warehouse)
     fired = []
     for indicator_id, strength in warehouse.rows(
         "SELECT indicator_id, max(strength) FROM indicator_evidence WHERE entity_id = ? GROUP BY 1", [entity_id]

@@ -120,7 +120,7 @@ def network_of_sql() -> str:
 
 
 def _risk(warehouse: Warehouse, business_id: str, guard: Guard) -> Risk | None:
-    explained = explain_risk(warehouse, business_id)
+    explained = explain_risk(warehouse, business_id, guard.protection)
     if explained is None:
         return None
     fired = tuple(
