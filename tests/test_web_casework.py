@@ -365,3 +365,20 @@ def test_every_post_without_csrf_is_refused(released):
             response = client.post(path, data=form) if form is not None else client.post(path, json={})
             assert response.status_code == 403, path
     assert [a for a, _, _ in audit_actions(ws)[before:] if a not in ("login",)] == []
+
+
+def test_a_value_the_database_refuses_is_a_bad_request_and_stores_nothing(workspace, postgres_url):
+    # PostgreSQL never stores a NUL character; the request is at fault, not the server.
+    from web_support import client_for
+
+    client = client_for(workspace(postgres_url), "admin")
+    answer = client.post("/api/admin/agencies", json={"name": "Night\x00Watch"})
+    assert answer.status_code in (400, 422), answer.text
+    assert "Night" not in client.get("/api/admin/agencies").text
+
+
+def test_a_row_id_beyond_32_bits_is_refused_before_it_reaches_the_store(workspace):
+    from web_support import client_for
+
+    client = client_for(workspace(), "analyst")
+    assert client.get(f"/api/packets/{2**63}").status_code == 422

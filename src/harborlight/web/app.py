@@ -9,11 +9,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from harborlight import __version__
 from harborlight.config import Settings
-from harborlight.errors import HarborlightError
+from harborlight.errors import BadRequest, HarborlightError
 from harborlight.terminal import strip_controls
 from harborlight.web.context import NotSignedIn, signed_in
 from harborlight.web.render import page
@@ -72,6 +73,13 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse({"error": type(exc).__name__, "detail": message}, status_code=exc.http_status)
         return page(request, "error.html", {"status": exc.http_status, "message": message},
                     status=exc.http_status, title="Not available")
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, exc: DataError) -> Response:
+        # A value the database refuses (a NUL character, which PostgreSQL never stores; a number out of
+        # range): the request was at fault, and nothing was written, since the transaction rolled back.
+        return await harborlight_error(request, BadRequest("a value in the request cannot be stored: it holds a "
+                                                           "character or a number the database refuses"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

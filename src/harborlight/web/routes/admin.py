@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from harborlight.read.viewer import ROLES
 from harborlight.store import accounts, audit, casework
 from harborlight.store.accounts import aware
+from harborlight.web.params import MAX_ID, RowId
 from harborlight.web.context import Context, signed_in
 from harborlight.web.render import page
 
@@ -145,26 +146,26 @@ def user_add(handle: str = Form(""), role: str = Form(""), agency: str = Form(""
 
 
 @router.post("/api/admin/users/{user_id}/role", name="api_user_role", response_model=UserChanged)
-def api_user_role(user_id: int, body: RoleChange, context: Context = Depends(signed_in)) -> UserChanged:
+def api_user_role(user_id: RowId, body: RoleChange, context: Context = Depends(signed_in)) -> UserChanged:
     """Change a user's role (audited); their sessions end."""
     return change_role(context, user_id, body)
 
 
 @router.post("/admin/users/{user_id}/role", name="user_role", include_in_schema=False)
-def user_role(user_id: int, role: str = Form(""), agency: str = Form(""),
+def user_role(user_id: RowId, role: str = Form(""), agency: str = Form(""),
               context: Context = Depends(signed_in)) -> Response:
     change_role(context, user_id, RoleChange(role=role, agency=agency or None))
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/api/admin/users/{user_id}/unlock", name="api_user_unlock", response_model=UserChanged)
-def api_user_unlock(user_id: int, context: Context = Depends(signed_in)) -> UserChanged:
+def api_user_unlock(user_id: RowId, context: Context = Depends(signed_in)) -> UserChanged:
     """Clear a lockout after failed logins (audited)."""
     return unlock(context, user_id)
 
 
 @router.post("/admin/users/{user_id}/unlock", name="user_unlock", include_in_schema=False)
-def user_unlock(user_id: int, context: Context = Depends(signed_in)) -> Response:
+def user_unlock(user_id: RowId, context: Context = Depends(signed_in)) -> Response:
     unlock(context, user_id)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -225,14 +226,14 @@ def audit_log(context: Context, before: int | None, limit: int) -> AuditLog:
 
 
 @router.get("/api/audit", name="api_audit", response_model=AuditLog)
-def api_audit(before: int | None = Query(default=None, ge=1), limit: int = Query(default=50, ge=1, le=casework.AUDIT_PAGE_MAX),
+def api_audit(before: int | None = Query(default=None, ge=1, le=MAX_ID), limit: int = Query(default=50, ge=1, le=casework.AUDIT_PAGE_MAX),
               context: Context = Depends(signed_in)) -> AuditLog:
     """The audit chain newest first (?before=seq&limit=n, n at most 200), and whether it is intact."""
     return audit_log(context, before, limit)
 
 
 @router.get("/admin/audit", name="audit_page", response_class=HTMLResponse, include_in_schema=False)
-def audit_page(request: Request, before: int | None = Query(default=None, ge=1),
+def audit_page(request: Request, before: int | None = Query(default=None, ge=1, le=MAX_ID),
                limit: int = Query(default=50, ge=1, le=casework.AUDIT_PAGE_MAX),
                context: Context = Depends(signed_in)) -> HTMLResponse:
     return page(request, "audit.html", audit_log(context, before, limit), context=context, title="Audit log",

@@ -17,6 +17,7 @@ from harborlight.read import outcomes as read_outcomes
 from harborlight.respond.outcomes import with_entered
 from harborlight.store import casework
 from harborlight.web import policy
+from harborlight.web.params import RowIdField
 from harborlight.web.context import Context, signed_in
 from harborlight.web.routes.packets import AgencyChoice  # one schema for an agency to choose, in both forms
 from harborlight.web.render import page
@@ -70,7 +71,7 @@ class OutcomeRequest(BaseModel):
     operation: str = Field(min_length=1, max_length=200)
     date: date
     network_id: str | None = Field(default=None, max_length=80)
-    agency_id: int | None = None
+    agency_id: RowIdField | None = None
     controller_arrests: int = Field(default=0, ge=0, le=MAX_COUNT)
     buyer_arrests: int = Field(default=0, ge=0, le=MAX_COUNT)
     worker_arrests: int = Field(default=0, ge=0, le=MAX_COUNT)

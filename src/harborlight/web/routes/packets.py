@@ -20,6 +20,7 @@ from harborlight.stages.runs import latest_run_id
 from harborlight.store import audit, casework
 from harborlight.store.models import PacketRelease
 from harborlight.web import policy
+from harborlight.web.params import MAX_ID, RowId, RowIdField
 from harborlight.web.context import Context, signed_in
 from harborlight.web.render import page
 
@@ -71,7 +72,7 @@ class PacketReview(BaseModel):
 
 class ReleaseRequest(BaseModel):
     network_id: str = Field(min_length=1, max_length=80)
-    agency_id: int
+    agency_id: RowIdField
     note: str = Field(default="", max_length=4000)
 
 
@@ -177,26 +178,26 @@ def api_packet_release(body: ReleaseRequest, context: Context = Depends(signed_i
 
 
 @router.post("/packets", name="packet_release", include_in_schema=False)
-def packet_release(network_id: str = Form(""), agency_id: int = Form(...), note: str = Form(""),
+def packet_release(network_id: str = Form(""), agency_id: int = Form(..., ge=1, le=MAX_ID), note: str = Form(""),
                    context: Context = Depends(signed_in)) -> Response:
     made = release(context, ReleaseRequest(network_id=network_id, agency_id=agency_id, note=note))
     return RedirectResponse(f"/packets/{made.release_id}", status_code=303)
 
 
 @router.get("/api/packets/{release_id}", name="api_packet", response_model=ReleasedPacket)
-def api_packet(release_id: int, context: Context = Depends(signed_in)) -> ReleasedPacket:
+def api_packet(release_id: RowId, context: Context = Depends(signed_in)) -> ReleasedPacket:
     """A released packet, from its stored snapshot."""
     return released(context, release_id)
 
 
 @router.get("/packets/{release_id}", name="packet_page", response_class=HTMLResponse, include_in_schema=False)
-def packet_page(request: Request, release_id: int, context: Context = Depends(signed_in)) -> HTMLResponse:
+def packet_page(request: Request, release_id: RowId, context: Context = Depends(signed_in)) -> HTMLResponse:
     data = released(context, release_id)
     return page(request, "packet.html", data, context=context, title=f"Packet of {data.release.network_id}")
 
 
 @router.get("/packets/{release_id}/download", name="packet_download", include_in_schema=False)
-def packet_download(release_id: int, context: Context = Depends(signed_in)) -> Response:
+def packet_download(release_id: RowId, context: Context = Depends(signed_in)) -> Response:
     """The stored snapshot as one printable HTML file, downloaded; the export is audited."""
     found = _allowed_release(context, release_id)
     html = render_html(Packet(**json.loads(found.packet_json)))
