@@ -72,6 +72,10 @@ class Context:
     def protection(self):
         return self.workspace.protection()
 
+    def remember(self, read: str, *arguments, make):
+        """`make()` kept by the workspace for this read, its arguments and this viewer's role (workspace.py)."""
+        return self.workspace.remember((read, self.user.role, *arguments), make)
+
     def close(self) -> None:
         for reader in self._readers:
             reader.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from harborlight.config import Settings, installation_key
 from harborlight.errors import BadRequest
@@ -11,6 +14,8 @@ from harborlight.resolve.normalize import register_sql_functions
 from harborlight.store import Store, open_store
 from harborlight.warehouse import Warehouse
 
+T = TypeVar("T")
+REMEMBERED = 512  # read results kept, least recently used first out
 
 class Workspace:
     """The store, and the warehouse opened read-only once and read through one cursor per request.
@@ -26,6 +31,9 @@ class Workspace:
         self._warehouse: Warehouse | None = None
         self._protection: Protection | None = None
         self._lock = threading.Lock()
+        self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        self._remember_lock = threading.Lock()
+        self._making: dict[Hashable, threading.Lock] = {}
 
     def _base(self) -> Warehouse:
         with self._lock:
@@ -54,6 +62,30 @@ class Workspace:
                 finally:
                     reader.close()
             return self._protection
+
+    def remember(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A read result made once and kept: the warehouse cannot change while it is served (it is open
+        read-only here, and DuckDB's lock keeps every writer out), so the same read for the same role gives
+        the same frozen result. `key` must name the read, its arguments and the viewer's role."""
+        with self._remember_lock:
+            if key in self._remembered:
+                self._remembered.move_to_end(key)
+                return self._remembered[key]  # type: ignore[return-value]
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # one request makes it; the others asking meanwhile wait for it rather than repeat it
+            with self._remember_lock:
+                if key in self._remembered:
+                    return self._remembered[key]  # type: ignore[return-value]
+            try:
+                made = make()
+            finally:
+                with self._remember_lock:
+                    self._making.pop(key, None)
+            with self._remember_lock:
+                self._remembered[key] = made
+                while len(self._remembered) > REMEMBERED:
+                    self._remembered.popitem(last=False)
+        return made
 
     def close(self) -> None:
         with self._lock:

@@ -303,6 +303,10 @@ class NetworksPage(BaseModel):
 
 def networks(context: Context) -> NetworksPage:
     """Every network, strongest first, with its cities and top business names (names redacted, people counted)."""
+    return context.remember("networks", make=lambda: _networks(context))
+
+
+def _networks(context: Context) -> NetworksPage:
     warehouse = context.warehouse()
     require_current(warehouse, "networks", what="the network list")
     summaries = network_summaries(warehouse, 1_000_000, context.protection())  # all of them: the list is the index

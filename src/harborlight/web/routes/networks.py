@@ -88,7 +88,8 @@ def controller_part(c: read.Controller) -> ControllerPage:
 def view_of(context: Context, network_id: str) -> read.NetworkView:
     """The network as the viewer may see it; an investigator's scope is checked (and audited) first."""
     policy.require_network(context.store, context.user, network_id)
-    return read.network_view(context.warehouse(), network_id, context.viewer, context.protection())
+    return context.remember("network_view", network_id, make=lambda: read.network_view(
+        context.warehouse(), network_id, context.viewer, context.protection()))
 
 
 def network(context: Context, network_id: str) -> NetworkPage:

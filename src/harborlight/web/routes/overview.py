@@ -49,6 +49,10 @@ class Overview(BaseModel):
 
 def overview(context: Context) -> Overview:
     """What the report says, as the viewer may see it: business names redacted, people never named."""
+    return context.remember("overview", make=lambda: _overview(context))
+
+
+def _overview(context: Context) -> Overview:
     warehouse = context.warehouse()
     require_current(warehouse, "resolve", "score", "networks", what="the overview")
     protection = context.protection()
