@@ -143,9 +143,8 @@ def app_url(store_url: str, role: str) -> str:
     return make_url(store_url).set(username=role).render_as_string(hide_password=False)
 
 
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # database roles are PostgreSQL's
 def test_app_role_may_append_but_never_update_or_delete(chained_store, store_url, tmp_path):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("database roles are PostgreSQL's")
     role = f"hl_app_{uuid.uuid4().hex[:10]}"
     with chained_store.engine.begin() as connection:
         connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
@@ -249,16 +248,14 @@ def test_audit_verify_command_without_a_store_says_so_and_makes_none(tmp_path, s
             assert connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # SQLite's refusal
 def test_store_grant_command_is_for_postgresql_only(tmp_path, store):
-    if store.dialect != "sqlite":
-        pytest.skip("this is SQLite's refusal")
     granted = harborlight(None, "store", "grant", "hl_app", "--data-dir", str(tmp_path))
     assert granted.returncode == 2 and "PostgreSQL" in granted.stderr
 
 
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)  # database roles are PostgreSQL's
 def test_store_upgrade_then_grant_commands_give_the_app_role_the_store(tmp_path, store_url):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("database roles are PostgreSQL's")
     role = f"hl_app_{uuid.uuid4().hex[:10]}"
     owner = create_engine(store_url)
     with owner.begin() as connection:

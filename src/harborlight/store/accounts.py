@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -116,22 +117,63 @@ class Lockout:
     minutes: int
 
 
+LOCKED_MESSAGE = ("This account is locked after repeated failed logins. Try again later, or ask an "
+                  "administrator to unlock it.")
+REFUSED_MESSAGE = "That handle and password were not accepted."
+
+
+class _UnknownHandles:
+    """Failed logins to handles no account has, counted as an account's are (in memory, per process), so
+    that five failures lock an unknown handle too: a lockout must not tell which handles exist."""
+
+    def __init__(self, limit: int = 10_000):
+        self.limit = limit
+        self._seen: dict[str, tuple[int, datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def locked(self, handle: str, now: datetime) -> bool:
+        with self._lock:
+            _, until = self._seen.get(handle, (0, None))
+            return until is not None and until > now
+
+    def failed(self, handle: str, now: datetime, lockout: Lockout) -> None:
+        with self._lock:
+            failures, until = self._seen.get(handle, (0, None))
+            failures += 1
+            self._seen[handle] = (0, now + timedelta(minutes=lockout.minutes)) if failures >= lockout.after \
+                else (failures, until)
+            if len(self._seen) > self.limit:  # forget the oldest rather than grow without bound
+                self._seen.pop(next(iter(self._seen)))
+
+
+_UNKNOWN = _UnknownHandles()
+
+
 def authenticate(session: Session, handle: str, password: str, lockout: Lockout) -> User:
     """The user whose handle and password these are, or LoginRefused. Every outcome is audited; the
     account locks after `lockout.after` failures in a row, and a locked account is refused even with
-    the right password until the lock runs out or an administrator unlocks it."""
-    user = session.execute(select(User).where(User.handle == handle.strip().lower())).scalar_one_or_none()
+    the right password until the lock runs out or an administrator unlocks it.
+
+    A handle no account has answers exactly as an account would: the same messages, the same lockout
+    after the same failures, and the same argon2 work on every path, so neither the answer nor its
+    time tells whether the handle exists."""
+    handle = handle.strip().lower()
+    user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
     now = utcnow()
     if user is None or not user.active:
         _verify(_UNKNOWN_HASH, password)
+        if _UNKNOWN.locked(handle, now):
+            audit.append(session, "login_locked", "anonymous", "", {"reason": "unknown or inactive handle"})
+            raise LoginRefused(LOCKED_MESSAGE, locked=True)
+        _UNKNOWN.failed(handle, now, lockout)
         audit.append(session, "login_failed", "anonymous", "", {"reason": "unknown or inactive handle"})
-        raise LoginRefused("That handle and password were not accepted.")
+        raise LoginRefused(REFUSED_MESSAGE)
     locked_until = aware(user.locked_until)
+    right = _verify(user.password_hash, password)  # on every path, so a locked account costs the same time
     if locked_until is not None and locked_until > now:
         audit.append(session, "login_locked", actor(user), f"user:{user.id}", {})
-        raise LoginRefused("This account is locked after repeated failed logins. Try again later, or ask an "
-                           "administrator to unlock it.", locked=True)
-    if not _verify(user.password_hash, password):
+        raise LoginRefused(LOCKED_MESSAGE, locked=True)
+    if not right:
         user.failed_logins += 1
         detail = {"failures": user.failed_logins}
         if user.failed_logins >= lockout.after:
@@ -139,7 +181,7 @@ def authenticate(session: Session, handle: str, password: str, lockout: Lockout)
             user.failed_logins = 0
             detail["locked_minutes"] = lockout.minutes
         audit.append(session, "login_failed", actor(user), f"user:{user.id}", detail)
-        raise LoginRefused("That handle and password were not accepted.")
+        raise LoginRefused(REFUSED_MESSAGE)
     user.failed_logins, user.locked_until = 0, None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)

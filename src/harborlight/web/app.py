@@ -57,6 +57,13 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
+def _redacted(request: Request, message: str) -> str:
+    try:
+        return request.app.state.workspace.protection().redact(message)
+    except HarborlightError:  # no warehouse to decide protection with: it holds no names either
+        return message
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -66,9 +73,10 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HarborlightError)
     async def harborlight_error(request: Request, exc: HarborlightError) -> Response:
-        # Messages are written for users and name no personal data; control characters are taken out
-        # because some quote a value the request sent.
-        message = strip_controls(str(exc))
+        # Messages are written for users and name no personal data of ours, but some quote a value the
+        # request sent (an id that is not one): control characters are taken out, and so is any protected
+        # person's name or license number, so that no answer repeats one back.
+        message = _redacted(request, strip_controls(str(exc)))
         if wants_json(request):
             return JSONResponse({"error": type(exc).__name__, "detail": message}, status_code=exc.http_status)
         return page(request, "error.html", {"status": exc.http_status, "message": message},
@@ -83,11 +91,13 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        problems = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
-                    for e in exc.errors()]
+        # The schema's shape (loc, msg, type: what OpenAPI declares for 422), without the `input` FastAPI
+        # would add: the value sent may be a name, and no answer repeats one back.
+        problems = [{"loc": list(e.get("loc", ())), "msg": _redacted(request, e.get("msg", "")),
+                     "type": e.get("type", "")} for e in exc.errors()]
         if wants_json(request):
             return JSONResponse({"error": "BadRequest", "detail": problems}, status_code=422)
-        message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in problems)
         return page(request, "error.html", {"status": 422, "message": message}, status=422, title="Not understood")
 
     @app.exception_handler(StarletteHTTPException)

@@ -50,27 +50,32 @@ class SecurityHeaders:
 
 
 class Throttle:
-    """At most `limit` attempts per `window` seconds from one client address; in memory, per process.
+    """At most `limit` failed sign-ins per `window` seconds from one client address; in memory, per process.
 
     It slows guessing across many handles from one address; the per-account lockout (accounts.py)
-    stops guessing at one account from many.
+    stops guessing at one account from many. Only failures count, so a team behind one address
+    signing in through the day is never held up.
     """
 
     def __init__(self, limit: int = 20, window: float = 300.0):
         self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, client: str) -> bool:
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(client, deque())
+        while times and now - times[0] > self.window:
+            times.popleft()
+        return times
+
+    def blocked(self, client: str) -> bool:
+        with self._lock:
+            return len(self._recent(client, time.monotonic())) >= self.limit
+
+    def failed(self, client: str) -> None:
         now = time.monotonic()
         with self._lock:
-            times = self._seen.setdefault(client, deque())
-            while times and now - times[0] > self.window:
-                times.popleft()
-            if len(times) >= self.limit:
-                return False
-            times.append(now)
-            if len(self._seen) > 10_000:  # forget idle addresses rather than grow without bound
-                for key in [k for k, v in self._seen.items() if not v]:
-                    del self._seen[key]
-            return True
+            self._recent(client, now).append(now)
+            if len(self._failures) > 10_000:  # forget idle addresses rather than grow without bound
+                for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
+                    del self._failures[key]

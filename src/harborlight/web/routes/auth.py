@@ -45,11 +45,13 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
 
 
 def _sign_in(request: Request, handle: str, password: str) -> tuple[User, str, str]:
-    """(user, session token, csrf token), or LoginRefused / TooManyAttempts."""
+    """(user, session token, csrf token), or LoginRefused / TooManyAttempts. A session the browser already
+    had ends: signing in again never leaves two live sessions behind one browser."""
     workspace = workspace_of(request)
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.login_throttle.allow(client):
-        raise TooManyAttempts("too many sign-in attempts from this address: wait a few minutes")
+    throttle = request.app.state.login_throttle
+    if throttle.blocked(client):
+        raise TooManyAttempts("too many failed sign-ins from this address: wait a few minutes")
     settings = workspace.settings
     refused: LoginRefused | None = None
     with workspace.store.writing() as session:
@@ -58,8 +60,10 @@ def _sign_in(request: Request, handle: str, password: str) -> tuple[User, str, s
         except LoginRefused as exc:  # the failure is audited: commit it, then refuse
             refused = exc
         else:
+            end_session(session, request.cookies.get(SESSION_COOKIE))
             token, row = start_session(session, user, settings.session_hours)
             return user, token, row.csrf_token
+    throttle.failed(client)
     raise refused
 
 

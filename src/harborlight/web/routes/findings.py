@@ -126,6 +126,9 @@ def add_note(context: Context, kind: str, subject_id: str, text: str) -> NoteLin
         read.business_dossier(context.warehouse(), subject_id, context.viewer, context.protection())
     else:
         read.network_view(context.warehouse(), subject_id, context.viewer, context.protection())
+    # A protected person's name typed into a note is redacted before it is stored: the store holds no
+    # protected identity, and the reply carries what was stored.
+    text = context.protection().redact(text)
     with context.store.writing() as session:
         note = Note(subject_kind=kind, subject_id=subject_id, author_id=context.user.id, text=text)
         session.add(note)

@@ -124,13 +124,14 @@ def network_exists_sql() -> str:
 
 
 def _check_network(context: Context, network_id: str) -> None:
-    """A named network must exist; an investigator may name only a network released to their agency."""
-    if not context.warehouse().rows(network_exists_sql(), [network_id])[0][0]:
-        raise BadRequest("network_id: no such network")
+    """An investigator may name only a network released to their agency, and is told nothing more (the scope
+    is checked first, so the answer never says whether an unreleased id exists); a named network must exist."""
     if context.user.role == "investigator":
         with context.store.session() as session:
             if network_id not in policy.released_to(session, context.user):
                 raise Forbidden("network_id: this network has not been released to your agency")
+    if not context.warehouse().rows(network_exists_sql(), [network_id])[0][0]:
+        raise BadRequest("network_id: no such network")
 
 
 def record(context: Context, request: OutcomeRequest) -> Recorded:
