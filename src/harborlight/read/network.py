@@ -30,6 +30,20 @@ TIE_PHRASES = {
 }
 
 
+# How each kind of evidence of control reads in a sentence: "<phrase> <business>" (network/controllers.py).
+EVIDENCE_PHRASES = {
+    "manager_role": "is named manager on the filing of",
+    "registered_agent": "is the registered agent of",
+    "holdings": "is an officer of the company that manages",
+    "network_address": "gives an address the network's filings use, at",
+    "persistence_across_successors": "stays on through a change of name at",
+}
+
+
+def evidence_phrase(kind: str) -> str:
+    return EVIDENCE_PHRASES.get(kind, kind.replace("_", " ") + " at")
+
+
 def tie_phrase(kind: str) -> str:
     return TIE_PHRASES.get(kind, f"{kind} of")
 

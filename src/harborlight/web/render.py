@@ -10,9 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
+from harborlight.read.network import evidence_phrase
 from harborlight.web import policy
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+# Evidence of control in words, as the CLI's network view words it.
+TEMPLATES.env.filters["evidence_phrase"] = evidence_phrase
 
 # The navigation: (label, path, route name); each role sees the entries its rules admit.
 NAVIGATION = [
