@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -263,3 +264,25 @@ def workspace(networked_world, tmp_path):
     yield make
     for ws in opened:
         ws.close()
+
+
+# -- Debian's Chromium, driven by Playwright (the report, packets and the workspace) ----------------
+CHROMIUM = Path(os.environ.get("HARBORLIGHT_CHROMIUM", "/usr/bin/chromium"))
+# Headless, and quiet: without the background-networking flags Chromium tries to reach
+# Google's hosts at every start, which a closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, launched for each test file that drives it (Playwright's own browser is
+    never used). Per file, so Playwright's event loop never outlives the tests that need it."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make install` installs Debian's chromium package")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from harborlight.config import Settings
 from harborlight.pipeline import open_warehouse, run_demo
@@ -23,11 +23,6 @@ from harborlight.respond.outcomes import outcomes_ledger
 ROOT = Path(__file__).parent.parent
 REFRESH = os.environ.get("HARBORLIGHT_REFRESH_SCREENSHOTS") == "1"
 IMG = ROOT / "docs" / "img" if REFRESH else ROOT / "build" / "screenshots"
-CHROMIUM = Path(os.environ.get("HARBORLIGHT_CHROMIUM", "/usr/bin/chromium"))
-# Headless, and quiet: without the background-networking flags Chromium tries to reach
-# Google's hosts at every start, which a closed network refuses.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +40,6 @@ def img() -> Path:
     """Where screenshots go: build/screenshots/, or docs/img/ on a deliberate refresh."""
     IMG.mkdir(parents=True, exist_ok=True)
     return IMG
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make install` installs Debian's chromium package")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, path: Path) -> tuple[Page, list[str]]:

@@ -18,8 +18,8 @@ import time
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
-from test_browser import CHROMIUM, FLAGS, REFRESH, ROOT
+from playwright.sync_api import Browser, Page
+from test_browser import REFRESH, ROOT
 from web_support import AGENCY, PASSWORD, open_workspace
 
 from harborlight.network.summary import network_summaries
@@ -88,15 +88,6 @@ def network_and_word(served_workspace) -> tuple[str, str]:
         warehouse.close()
     raise AssertionError("no network of the test world is found by a word of its businesses' names")
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make install` installs Debian's chromium package")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 class Visitor:
