@@ -276,7 +276,7 @@ def packet_from_view(
         language_evidence=language_evidence,
         services=services,
         unmet_needs=unmet,
-        operations=view.operations,
+        operations=list(view.operations),
         cities=_cities(places),
     )
 

@@ -27,24 +27,6 @@ from harborlight.web.render import page
 router = APIRouter()
 
 
-class PacketBody(BaseModel):
-    """The packet's content (respond/packet.Packet): pseudonyms and redacted text only."""
-
-    network_id: str
-    risk_score: float | None
-    businesses: list[dict]
-    controllers: list[dict]
-    timeline: list[dict]
-    potential_victims: int
-    languages: list[str]
-    language_evidence: list[str]
-    services: list[dict]
-    unmet_needs: list[str]
-    instructions: list[str]
-    operations: list[str]
-    cities: list[str]
-
-
 class AgencyChoice(BaseModel):
     id: int
     name: str
@@ -66,7 +48,7 @@ class Releases(BaseModel):
 
 class PacketReview(BaseModel):
     network_id: str
-    packet: PacketBody
+    packet: Packet  # respond/packet.Packet: pseudonyms and redacted text only
     agencies: list[AgencyChoice]
 
 
@@ -86,7 +68,7 @@ class Released(BaseModel):
 class ReleasedPacket(BaseModel):
     release: ReleaseLine
     networks_run: str
-    packet: PacketBody
+    packet: Packet  # respond/packet.Packet: pseudonyms and redacted text only
 
 
 def _line(release: PacketRelease, agencies: dict[int, str]) -> ReleaseLine:
@@ -106,7 +88,7 @@ def review(context: Context, network_id: str) -> PacketReview:
     built = read_packet(context.warehouse(), network_id, context.viewer, context.protection())
     with context.store.session() as session:
         agencies = [AgencyChoice(id=a.id, name=a.name) for a in casework.agencies(session)]
-    return PacketReview(network_id=network_id, packet=PacketBody(**asdict(built)), agencies=agencies)
+    return PacketReview(network_id=network_id, packet=built, agencies=agencies)
 
 
 def release(context: Context, request: ReleaseRequest) -> Released:
@@ -143,7 +125,7 @@ def released(context: Context, release_id: int) -> ReleasedPacket:
     with context.store.session() as session:
         names = casework.agency_names(session)
     return ReleasedPacket(release=_line(found, names), networks_run=found.networks_run,
-                          packet=PacketBody(**json.loads(found.packet_json)))
+                          packet=Packet(**json.loads(found.packet_json)))
 
 
 @router.get("/api/packets", name="api_packets", response_model=Releases)
