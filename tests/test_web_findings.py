@@ -102,6 +102,20 @@ def test_business_page_shows_its_records_risk_and_network(analyst):
         assert indicator["indicator_id"] in shown.text
 
 
+def test_business_page_explains_why_its_records_were_joined(analyst):
+    network = strongest_network(analyst)
+    joined = [b for b in (analyst.get(f"/api/businesses/{m['business_id']}").json() for m in network["members"])
+              if b["joins"]]
+    assert joined, "no business of the strongest network rests on more than one scored record"
+    body = joined[0]
+    records = {f"{r['record_type']}:{r['source']}:{r['record_id']}" for r in body["records"]}
+    for join in body["joins"]:
+        assert {join["left"], join["right"]} <= records  # both sides are records of this business
+        assert 0.0 <= join["probability"] <= 1.0 and join["steps"]
+    shown = analyst.get(f"/businesses/{body['business_id']}").text
+    assert 'id="joins"' in shown and html.escape(body["joins"][0]["steps"][0]["level"]) in shown
+
+
 def test_premises_page_lists_the_businesses_its_twin_lists(analyst):
     network = strongest_network(analyst)
     business_id = network["members"][0]["business_id"]

@@ -12,6 +12,8 @@ from harborlight.indicators.explain import explain_risk
 from harborlight.protection import Protection
 from harborlight.read import records
 from harborlight.read.freshness import require_current
+from harborlight.resolve.explain import explain_entity
+from harborlight.resolve.mentions import record_key_parts
 from harborlight.read.guard import Guard
 from harborlight.read.premises import PremisesTimeline, timeline_of
 from harborlight.read.viewer import Viewer
@@ -57,6 +59,16 @@ class TiedPerson(NamedTuple):
     record: str  # record_type:source:record_id
 
 
+class JoinReason(NamedTuple):
+    """One scored pair of records resolution joined: both records, the match probability, and each
+    comparison's level with its weight (Splink's waterfall, resolve/explain.py)."""
+
+    left: str  # record_type:source:record_id, as the records list names them
+    right: str
+    probability: float
+    steps: tuple[tuple[str, str, float], ...]  # (comparison, level, weight)
+
+
 @dataclass(frozen=True)
 class BusinessDossier:
     business_id: str
@@ -70,6 +82,7 @@ class BusinessDossier:
     premises: tuple[PremisesTimeline, ...]
     network_id: str | None  # None outside every network, or before `harborlight networks`
     people: tuple[TiedPerson, ...]
+    joins: tuple[JoinReason, ...] = ()  # why its records were joined: each scored pair that joined two
 
 
 def business_sql() -> str:
@@ -143,6 +156,19 @@ def _records(warehouse: Warehouse, business_id: str, guard: Guard, scored: bool)
     return tuple(mentioned + reviewed + tipped)
 
 
+def _joins(warehouse: Warehouse, business_id: str, guard: Guard) -> tuple[JoinReason, ...]:
+    """The scored pairs that joined its records (none for a business of one record, or of records joined
+    only because they were exact copies); record keys are shown as `type:source:id`."""
+    explained = explain_entity(warehouse, business_id, guard.protection)
+    return tuple(JoinReason(_ref(j.left), _ref(j.right), j.match_probability,
+                            tuple((step.comparison, step.label, step.weight) for step in j.steps))
+                 for j in explained.joins)
+
+
+def _ref(unique_id: str) -> str:
+    return ":".join(record_key_parts(unique_id))
+
+
 def business_dossier(warehouse: Warehouse, business_id: str, viewer: Viewer,
                      protection: Protection | None = None) -> BusinessDossier:
     """Everything the warehouse holds about one business, as `viewer` may see it. NotFound for an unknown id."""
@@ -163,4 +189,4 @@ def business_dossier(warehouse: Warehouse, business_id: str, viewer: Viewer,
         business_id, guard.text(name) or business_id, address, city, state, zip_code,
         _records(warehouse, business_id, guard, "indicator_evidence" in tables),
         _risk(warehouse, business_id, guard) if "business_scores" in tables else None, premises,
-        network[0][0] if network else None, people)
+        network[0][0] if network else None, people, _joins(warehouse, business_id, guard))

@@ -85,7 +85,8 @@ def _model_of(entity_id: str) -> str:
     raise UsageError(f"{entity_id!r} is not an entity id (they start with {', '.join(PREFIXES.values())})")
 
 
-def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
+def explain_entity(warehouse: Warehouse, entity_id: str, protection: Protection | None = None) -> Explanation:
+    """Why `entity_id`'s records were joined. A caller that holds the warehouse's `Protection` passes it."""
     model = _model_of(entity_id)
     if not warehouse.table_exists(f"{model}_mentions"):
         raise Stale("entities are not resolved yet: run `harborlight resolve` first")
@@ -98,7 +99,7 @@ def explain_entity(warehouse: Warehouse, entity_id: str) -> Explanation:
     )
     if not rows:
         raise NotFound(f"no entity {entity_id}: ids come from `harborlight export` or `harborlight network`")
-    protection = Protection(warehouse)
+    protection = protection or Protection(warehouse)
     protected = model == "person" and protection.is_protected(entity_id)
     redact = protection.redact
     mentions = [

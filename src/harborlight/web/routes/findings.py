@@ -224,6 +224,19 @@ class TiedPerson(BaseModel):
     record: str
 
 
+class JoinStep(BaseModel):
+    comparison: str
+    level: str
+    weight: float  # log2 Bayes factor
+
+
+class JoinLine(BaseModel):
+    left: str
+    right: str
+    probability: float
+    steps: list[JoinStep]
+
+
 class BusinessPage(BaseModel):
     business_id: str
     name: str
@@ -236,6 +249,7 @@ class BusinessPage(BaseModel):
     premises: list[PremisesPage]
     network_id: str | None
     people: list[TiedPerson]
+    joins: list[JoinLine]  # why the records were joined: each scored pair, comparison by comparison
     notes: list[NoteLine]
 
 
@@ -264,6 +278,9 @@ def business(context: Context, business_id: str) -> BusinessPage:
         premises=[premises_part(p) for p in d.premises], network_id=d.network_id,
         people=[TiedPerson(person_id=None if p.protected else p.person_id, name=p.name, protected=p.protected,
                            kind=p.kind, record=p.record) for p in d.people],
+        joins=[JoinLine(left=j.left, right=j.right, probability=j.probability,
+                        steps=[JoinStep(comparison=c, level=level, weight=w) for c, level, w in j.steps])
+               for j in d.joins],
         notes=notes_of(context, "business", d.business_id))
 
 
