@@ -36,6 +36,8 @@ SRC = Path(__file__).parent.parent / "src" / "harborlight"
 # Modules whose SQL runs on a connection of their own, never on the warehouse: Splink's
 # in-memory DuckDB (engine.py) and Spark (spark_engine.py) over Arrow tables they are handed.
 OTHER_CONNECTIONS = {"resolve/engine.py", "resolve/spark_engine.py"}
+# The workspace's operational store is another database (SQLite or PostgreSQL, store/models.py), not the warehouse.
+OTHER_DATABASES = ("store/",)
 
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|UPDATE|DELETE|ALTER|DROP|DESCRIBE)\b")
 # A table follows FROM, JOIN, INTO, TABLE or UPDATE; `IS NOT DISTINCT FROM x.col` names a column.
@@ -76,7 +78,7 @@ def tables_named_in_source() -> tuple[dict[str, set[str]], set[str], set[str]]:
     registered: set[str] = set()
     for path in sorted(SRC.rglob("*.py")):
         module = str(path.relative_to(SRC))
-        if module in OTHER_CONNECTIONS:
+        if module in OTHER_CONNECTIONS or module.startswith(OTHER_DATABASES):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip = _docstrings(tree)
