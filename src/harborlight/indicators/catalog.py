@@ -209,18 +209,26 @@ TIP_REPORT_GROUPS = (
 TIP_WITHOUT_CONDUCT = 0.4
 
 
-def tip_strength(text: str | None) -> float:
-    """1 when a tip's text reports coercion, control or a conduct cue; TIP_WITHOUT_CONDUCT otherwise.
-
-    The text is matched here and never copied anywhere: a tip can carry a survivor's details."""
+def tip_categories(text: str | None) -> tuple[str, ...]:
+    """The report groups (`TIP_REPORT_GROUPS`) a hotline contact's text matches: the only thing about the
+    text that leaves the case file. Codes name conduct (`control_reported`, `workers_live_on_site`), never
+    a person, so they can travel with a de-identified signal."""
+    found = []
     for group in TIP_REPORT_GROUPS:
         terms = term_groups()[group]
         phrases, abbreviations = terms.phrase_pattern(), terms.abbreviation_pattern()
         if (phrases and re.search(phrases, text or "", re.IGNORECASE)) or (
             abbreviations and re.search(abbreviations, text or "")
         ):
-            return 1.0
-    return TIP_WITHOUT_CONDUCT
+            found.append(group)
+    return tuple(found)
+
+
+def tip_strength(text: str | None) -> float:
+    """1 when a tip's text reports coercion, control or a conduct cue; TIP_WITHOUT_CONDUCT otherwise.
+
+    The text is matched here and never copied anywhere: a tip can carry a survivor's details."""
+    return 1.0 if tip_categories(text) else TIP_WITHOUT_CONDUCT
 
 
 def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
