@@ -29,6 +29,7 @@ CASEWORK = frozenset({"analyst", "investigator"})  # investigators only within w
 LEDGER = frozenset({"analyst", "investigator", "advocate"})
 ADMINS = frozenset({"admin"})
 AUDIT_READERS = frozenset({"admin", "auditor"})
+STATISTICS = frozenset({"analyst", "advocate", "admin"})  # aggregate, every small cell suppressed
 
 RULES: dict[str, frozenset[str]] = {
     # signing in and out
@@ -57,6 +58,8 @@ RULES: dict[str, frozenset[str]] = {
     "user_role": ADMINS, "api_user_role": ADMINS, "user_unlock": ADMINS, "api_user_unlock": ADMINS,
     "agencies_page": ADMINS, "api_agencies": ADMINS, "agency_add": ADMINS, "api_agency_add": ADMINS,
     "audit_page": AUDIT_READERS, "api_audit": AUDIT_READERS,
+    # hotline statistics
+    "statistics_page": STATISTICS, "api_statistics": STATISTICS,
 }
 
 # Where each role lands after signing in.
