@@ -24,7 +24,7 @@ CALLBACK = "after nine via the cousin Ignatius Blackwood"
 NARRATIVE_PHRASE = "the boss keeps her passport in a blue tin"
 LOCATION = "Room 14 of the Oleander Motel"
 SURVIVOR_VALUES = (CALLER, CALLBACK, NARRATIVE_PHRASE, LOCATION)
-PHONE_ANY_FORMAT = re.compile(r"\D*".join("3055550147"))  # the phone's digits, whatever sits between them
+PHONE_ANY_FORMAT = re.compile(r"\D{0,3}".join("3055550147"))  # the phone's digits, whatever sits between them
 
 
 def leaked(text: str) -> list[str]:
