@@ -5,10 +5,10 @@ Every route of the application has an entry here, by its name, saying which role
 route up on every request: a route missing from this table is refused to everyone, and the
 role x route test fails until it is added. The roles follow the victim-centered rules, section 6:
 
-- analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes;
+- analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes, statistics;
 - investigator: packets released to their agency, and the networks and controllers in them;
 - advocate: the outcomes ledger (hotline cases arrive with issue 13);
-- admin: users, agencies and the audit log, never the warehouse's findings;
+- admin: users, agencies, the audit log and the hotline statistics, never the warehouse's findings;
 - auditor: the audit log, read-only.
 """
 
