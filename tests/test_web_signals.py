@@ -88,17 +88,21 @@ def signalled(workspace):
     return ws, network, business, plant_case(ws, business)
 
 
+def release_to_agency(ws, network: str) -> int:
+    """The network's packet released by the analyst to the investigator's agency; its release id."""
+    with ws.store.session() as session:
+        agency = agency_named(session, AGENCY).id
+    made = client_for(ws, "analyst").post("/api/packets", json={"network_id": network, "agency_id": agency, "note": ""})
+    assert made.status_code == 201, made.text
+    return made.json()["release_id"]
+
+
 @pytest.fixture
 def released_signalled(signalled):
     """`signalled`, with the network's packet released by the analyst to the investigator's agency:
     (workspace, release id, case ref)."""
     ws, network, _, ref = signalled
-    analyst = client_for(ws, "analyst")
-    with ws.store.session() as session:
-        agency = agency_named(session, AGENCY).id
-    made = analyst.post("/api/packets", json={"network_id": network, "agency_id": agency, "note": ""})
-    assert made.status_code == 201, made.text
-    return ws, made.json()["release_id"], ref
+    return ws, release_to_agency(ws, network), ref
 
 
 def packet_views(client, release_id: int) -> dict[str, str]:
@@ -182,6 +186,20 @@ def test_a_revoked_consent_is_gone_on_the_next_read(released_signalled):
         revoke(session, session.get(Consent, consent_id), user(session, "advocate"))
     views = packet_views(investigator, release_id)
     assert {kind: leaked(text) for kind, text in views.items()} == {"page": [], "api": [], "download": []}
+
+
+def test_on_postgresql_the_consented_field_shows_until_the_consent_is_revoked(workspace, postgres_url):
+    ws = workspace(postgres_url)
+    network, business = network_and_business(ws)
+    ref = plant_case(ws, business)
+    release_id = release_to_agency(ws, network)
+    consent_id = consent_to(ws, ref, AGENCY, fields=("callback",))
+    investigator = client_for(ws, "investigator")
+    assert leaked(investigator.get(f"/api/packets/{release_id}").text) == ["field #1"]
+    assert client_for(ws, "analyst").get(f"/api/networks/{network}").json()["hotline"]["contacts"] == 1
+    with ws.store.writing() as session:
+        revoke(session, session.get(Consent, consent_id), user(session, "advocate"))
+    assert leaked(investigator.get(f"/api/packets/{release_id}").text) == []
 
 
 def test_an_expired_consent_shows_nothing(released_signalled):
