@@ -236,7 +236,8 @@ def packet_download(release_id: RowId, context: Context = Depends(signed_in)) ->
     read now: counts, and case details only for an investigator whose agency a survivor consented to."""
     data = released(context, release_id)
     found = data.release
-    html = render_html(data.packet).replace("</body>", shared_cases_html(data.hotline, data.shared_cases) + "</body>", 1)
+    head, _, tail = render_html(data.packet).rpartition("</body>")
+    html = head + shared_cases_html(data.hotline, data.shared_cases) + "</body>" + tail
     with context.store.writing() as session:
         audit.append(session, "export", context.actor, f"release:{found.release_id}", {"network": found.network_id})
     # Only safe characters in the file name, whatever the network id holds.
