@@ -1,5 +1,7 @@
 """The crawl: as every account, open every page the workspace links to, every JSON twin and download, and
 searches for every protected person's recorded names, and find none of their names or license numbers.
+The store holds a hotline case file too (planted survivor fields, links confirmed to businesses of the released
+network, consents to a shelter only): no account but the advocates' finds any survivor field.
 
 Pages and routes are found from the app and from the links of its pages, so the crawl covers new
 routes as they are merged. A failure names the URL and the index of the value (in sorted order), never
@@ -13,11 +15,17 @@ import io
 import json
 import re
 import zipfile
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
 import pytest
-from web_support import ACCOUNTS, app_routes, client_for, filled_url, open_workspace, released_world
+from sqlalchemy import select
+from web_support import AGENCY, ACCOUNTS, app_routes, client_for, filled_url, open_workspace, released_world
+
+from harborlight.cases.consent import Recipient, record_consent
+from harborlight.cases.intake import ContactForm, decide_link, record_contact
+from harborlight.store.models import CaseMention, HotlineCase, User
 
 from harborlight.web import policy
 from harborlight.web.app import create_app
@@ -63,11 +71,62 @@ def readable(response) -> str:
     return html.unescape(text)
 
 
+# Survivor fields planted in the case file; the phone is searched for by its digits in any format.
+SURVIVOR_VALUES = ["Esperanza Villalobos-Thorne", "Quillon Marchetti", "she hid the key under the jade frog",
+                   "text after ten, ask for auntie Brisebois", "behind the Saltmarsh Laundromat on Pier 9",
+                   "told me the manager takes everyone's papers at the Calloway", "Unit 3B, Wrenfield Court"]
+SURVIVOR_PHONES = ["3055550188", "7865550123"]
+
+
+def phone_pattern(digits: str) -> re.Pattern:
+    return re.compile(r"\D{0,3}".join(digits))  # (305) 555-0188, 305.555.0188, +1 305 555 0188, 3055550188
+
+
+def plant_case_file(workspace, business_ids: list[str]) -> None:
+    """Hotline contacts holding every survivor field, their links to `business_ids` confirmed by the advocate
+    (so signals show on those businesses' pages), consented to a shelter for every field, and to the
+    investigators' agency only under the wrong class (other, not law enforcement)."""
+    v = SURVIVOR_VALUES
+    forms = [
+        ContactForm(channel="call", language="ko", anonymous=False, reporter_role="survivor", state="FL",
+                    caller_name=v[0], caller_phone="(305) 555-0188", callback=v[3], location=v[4],
+                    narrative=f"{v[0]} said {v[2]}; the boss keeps their passports.", businesses=("the spa",)),
+        ContactForm(channel="text", language="zh", anonymous=False, reporter_role="family", caller_name=v[1],
+                    caller_phone="786.555.0123", callback="mornings only", location=v[6], narrative=v[5],
+                    phones=("786-555-0123",)),
+        ContactForm(channel="webform", anonymous=True, narrative=f"{v[5]}, {v[2]}", location=v[4],
+                    addresses=("12 Harbor Row",)),
+    ]
+    with workspace.store.writing() as session:
+        advocate = session.execute(select(User).where(User.handle == "advocate")).scalar_one()
+        for index, form in enumerate(forms):
+            business = business_ids[index % len(business_ids)]
+            contact = record_contact(session, workspace.keyring(), form, by=advocate,
+                                     lookup=lambda kind, key, b=business: {b})
+            for mention in session.execute(select(CaseMention).where(CaseMention.contact_id == contact.id)).scalars():
+                decide_link(session, mention.id, confirm=True, by=advocate, entity_id=business)
+            hotline_case = session.get(HotlineCase, contact.case_id)
+            until = datetime.now(timezone.utc) + timedelta(days=60)
+            for recipient in (Recipient("Safe Harbor Shelter", "service_provider"), Recipient(AGENCY, "other"),
+                              Recipient(AGENCY, "service_provider")):
+                record_consent(session, hotline_case, recipient=recipient,
+                               fields=("caller_name", "caller_phone", "callback", "narrative", "location"),
+                               purpose="shelter and services", expires_at=until, by=advocate)
+
+
 @pytest.fixture(scope="module")
 def released_workspace(networked_world, tmp_path_factory):
-    """One workspace over `networked_world` with its strongest controlled network released to Bay County."""
+    """One workspace over `networked_world` with its strongest controlled network released to Bay County, and
+    a case file whose links are confirmed to businesses of that network (`plant_case_file`)."""
     workspace = open_workspace(networked_world, f"sqlite:///{tmp_path_factory.mktemp('crawl') / 'store.sqlite'}")
     ids = released_world(workspace)
+    reader = workspace.warehouse()
+    try:
+        members = [row[0] for row in reader.rows("SELECT business_id FROM network_members WHERE network_id = ? "
+                                                 "ORDER BY business_id LIMIT 2", [ids["network"]])]
+    finally:
+        reader.close()
+    plant_case_file(workspace, members)
     yield workspace, ids
     workspace.close()
 
@@ -152,6 +211,33 @@ def test_no_page_api_answer_or_download_names_a_protected_person(handle, crawled
         # the search form shows back what was typed: the searched value may appear as often as a query's echo
         found += [f"{url}: value #{i}" for i in leaks(body, protected_values, {index: echoes})]
     assert found == [], f"protected identities shown as {handle}"
+
+
+def survivor_leaks(body: str) -> list[str]:
+    """Which planted survivor fields `body` shows, by index (never the value)."""
+    lowered = body.lower()
+    found = [f"field #{i}" for i, value in enumerate(SURVIVOR_VALUES) if value.lower() in lowered]
+    return found + [f"phone #{i}" for i, digits in enumerate(SURVIVOR_PHONES) if phone_pattern(digits).search(body)]
+
+
+@pytest.mark.parametrize("handle", [h for h, (role, _) in ACCOUNTS.items() if role != "advocate"])
+def test_no_page_api_answer_or_download_shows_a_survivor_field(handle, crawled):
+    pages, searches = crawled
+    found = [f"{url}: {leak}" for url, (_, body) in pages[handle].items() for leak in survivor_leaks(body)]
+    found += [f"{url}: {leak}" for url, _, _, body in searches[handle] for leak in survivor_leaks(body)]
+    assert found == [], f"survivor fields shown as {handle}"
+
+
+def test_the_crawl_sees_the_signals_without_the_survivors(crawled, released_workspace):
+    """The case file was planted where the crawl looks: the analyst's and the investigator's network page
+    count its contacts, and the investigator's packet page reads the consents (and finds none for police)."""
+    pages, _ = crawled
+    _, ids = released_workspace
+    for handle in ("analyst", "investigator"):
+        status, body = pages[handle][f"/api/networks/{ids['network']}"]
+        assert status == 200 and json.loads(body)["hotline"]["contacts"] == 3
+    status, body = pages["investigator"][f"/api/packets/{ids['release']}"]
+    assert status == 200 and json.loads(body)["hotline"]["contacts"] == 3 and json.loads(body)["shared_cases"] == []
 
 
 def test_the_crawl_reaches_no_server_error(crawled):

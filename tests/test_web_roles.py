@@ -47,6 +47,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "user_role": ADMIN, "api_user_role": ADMIN, "user_unlock": ADMIN, "api_user_unlock": ADMIN,
     "agencies_page": ADMIN, "api_agencies": ADMIN, "agency_add": ADMIN, "api_agency_add": ADMIN,
     "audit_page": AUDIT, "api_audit": AUDIT,
+    "statistics_page": {"analyst", "advocate", "admin"}, "api_statistics": {"analyst", "advocate", "admin"},
 }
 
 # Routes of one network or one release: an investigator opens them only for what was released to their

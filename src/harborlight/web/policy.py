@@ -5,10 +5,10 @@ Every route of the application has an entry here, by its name, saying which role
 route up on every request: a route missing from this table is refused to everyone, and the
 role x route test fails until it is added. The roles follow the victim-centered rules, section 6:
 
-- analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes;
+- analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes, statistics;
 - investigator: packets released to their agency, and the networks and controllers in them;
 - advocate: the outcomes ledger (hotline cases arrive with issue 13);
-- admin: users, agencies and the audit log, never the warehouse's findings;
+- admin: users, agencies, the audit log and the hotline statistics, never the warehouse's findings;
 - auditor: the audit log, read-only.
 """
 
@@ -29,6 +29,7 @@ CASEWORK = frozenset({"analyst", "investigator"})  # investigators only within w
 LEDGER = frozenset({"analyst", "investigator", "advocate"})
 ADMINS = frozenset({"admin"})
 AUDIT_READERS = frozenset({"admin", "auditor"})
+STATISTICS = frozenset({"analyst", "advocate", "admin"})  # aggregate, every small cell suppressed
 
 RULES: dict[str, frozenset[str]] = {
     # signing in and out
@@ -57,6 +58,8 @@ RULES: dict[str, frozenset[str]] = {
     "user_role": ADMINS, "api_user_role": ADMINS, "user_unlock": ADMINS, "api_user_unlock": ADMINS,
     "agencies_page": ADMINS, "api_agencies": ADMINS, "agency_add": ADMINS, "api_agency_add": ADMINS,
     "audit_page": AUDIT_READERS, "api_audit": AUDIT_READERS,
+    # hotline statistics
+    "statistics_page": STATISTICS, "api_statistics": STATISTICS,
 }
 
 # Where each role lands after signing in.

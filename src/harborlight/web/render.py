@@ -24,6 +24,7 @@ NAVIGATION = [
     ("Networks", "/networks", "networks_page"),
     ("Packets", "/packets", "packets_page"),
     ("Outcomes", "/outcomes", "outcomes_page"),
+    ("Statistics", "/statistics", "statistics_page"),
     ("Users", "/admin/users", "users_page"),
     ("Agencies", "/admin/agencies", "agencies_page"),
     ("Audit log", "/admin/audit", "audit_page"),

@@ -19,6 +19,7 @@ from harborlight.read.freshness import require_current
 from harborlight.store import audit
 from harborlight.store.models import Note, User
 from harborlight.web.context import Context, signed_in
+from harborlight.web.hotline import HotlineSignals, hotline_summary
 from harborlight.web.render import page
 from harborlight.web.routes.overview import NetworkLine
 
@@ -251,6 +252,7 @@ class BusinessPage(BaseModel):
     people: list[TiedPerson]
     joins: list[JoinLine]  # why the records were joined: each scored pair, comparison by comparison
     notes: list[NoteLine]
+    hotline: HotlineSignals  # hotline cases an advocate confirmed mention it: counts, never a survivor
 
 
 def premises_part(timeline) -> PremisesPage:
@@ -281,12 +283,14 @@ def business(context: Context, business_id: str) -> BusinessPage:
         joins=[JoinLine(left=j.left, right=j.right, probability=j.probability,
                         steps=[JoinStep(comparison=c, level=level, weight=w) for c, level, w in j.steps])
                for j in d.joins],
-        notes=notes_of(context, "business", d.business_id))
+        notes=notes_of(context, "business", d.business_id),
+        hotline=hotline_summary(context, [d.business_id]))
 
 
 @router.get("/api/businesses/{business_id}", name="api_business", response_model=BusinessPage)
 def api_business(business_id: str, context: Context = Depends(signed_in)) -> BusinessPage:
-    """One business: the records joined into it, its risk and each indicator's evidence, its premises, its network."""
+    """One business: the records joined into it, its risk and each indicator's evidence, its premises, its network,
+    and the hotline signals on it (counts of cases, how and when they mention it; never a survivor)."""
     return business(context, business_id)
 
 

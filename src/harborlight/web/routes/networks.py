@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from harborlight import read
 from harborlight.web import policy
 from harborlight.web.context import Context, signed_in
+from harborlight.web.hotline import HotlineSignals, hotline_summary
 from harborlight.web.render import page
 from harborlight.web.routes.findings import NoteLine, notes_of
 
@@ -76,6 +77,7 @@ class NetworkPage(BaseModel):
     operations: list[str]
     cities: list[str]
     notes: list[NoteLine]  # analysts' notes; empty for other roles
+    hotline: HotlineSignals  # hotline cases an advocate confirmed mention its businesses: counts, never a survivor
 
 
 def controller_part(c: read.Controller) -> ControllerPage:
@@ -100,13 +102,14 @@ def network(context: Context, network_id: str) -> NetworkPage:
         timeline=[TimelineEntry(**t._asdict()) for t in v.timeline],
         protected=[ProtectedTie(pseudonym=p.pseudonym, business_ids=list(p.business_ids)) for p in v.protected_ties],
         protected_count=v.protected_count, operations=list(v.operations), cities=list(v.cities),
-        notes=notes_of(context, "network", v.network_id))
+        notes=notes_of(context, "network", v.network_id),
+        hotline=hotline_summary(context, [m.business_id for m in v.members]))
 
 
 @router.get("/api/networks/{network_id}", name="api_network", response_model=NetworkPage)
 def api_network(network_id: str, context: Context = Depends(signed_in)) -> NetworkPage:
     """One network: members, controllers with their ties and evidence, the premises timeline, protected people
-    as pseudonyms."""
+    as pseudonyms, and the hotline signals on its businesses (counts only)."""
     return network(context, network_id)
 
 

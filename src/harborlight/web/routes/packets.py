@@ -1,6 +1,11 @@
 """Packets: an analyst reviews a network's packet and releases it to an agency; the agency's investigators
 read the release. A release is a snapshot: the packet as the read layer let it out, stored as JSON with its
-digest, so what the agency holds never changes when the warehouse is rebuilt."""
+digest, so what the agency holds never changes when the warehouse is rebuilt.
+
+Hotline cases are never part of the snapshot. A released packet is shown with the hotline signals on its
+businesses as counts, read at view time; an investigator also sees the case details a survivor consented to
+share with their very agency as law enforcement (cases.packets), asked at every read and download, so a
+revoked or expired consent stops the next one."""
 
 from __future__ import annotations
 
@@ -14,7 +19,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from harborlight.cases.consent import FIELD_LABELS
+from harborlight.cases.packets import case_details_for_agency
 from harborlight.read import packet as read_packet
+from harborlight.report.page import escape
 from harborlight.respond.packet import Packet, render_html
 from harborlight.stages.runs import latest_run_id
 from harborlight.store import audit, casework
@@ -22,6 +30,7 @@ from harborlight.store.models import PacketRelease
 from harborlight.web import policy
 from harborlight.web.params import MAX_ID, RowId, RowIdField
 from harborlight.web.context import Context, signed_in
+from harborlight.web.hotline import HotlineSignals, hotline_signals_for, summarize
 from harborlight.web.render import page
 
 router = APIRouter()
@@ -65,10 +74,23 @@ class Released(BaseModel):
     digest: str
 
 
+class SharedField(BaseModel):
+    field: str  # one of cases.consent.PERSONAL_FIELDS
+    label: str
+    values: list[str]
+
+
+class SharedCase(BaseModel):
+    case_ref: str
+    fields: list[SharedField]
+
+
 class ReleasedPacket(BaseModel):
     release: ReleaseLine
     networks_run: str
     packet: Packet  # respond/packet.Packet: pseudonyms and redacted text only
+    hotline: HotlineSignals  # hotline cases on the packet's businesses, as counts, read now
+    shared_cases: list[SharedCase]  # investigators: what survivors consented to share with their agency, read now
 
 
 def _line(release: PacketRelease, agencies: dict[int, str]) -> ReleaseLine:
@@ -119,13 +141,43 @@ def _allowed_release(context: Context, release_id: int) -> PacketRelease:
     return found
 
 
+def shared_cases(context: Context, release: PacketRelease, case_refs: set[str], agency: str) -> list[SharedCase]:
+    """The case details survivors consented to share with the release's agency as law enforcement, for an
+    investigator of that agency only; asked now, through the consent gate (which audits what it unseals)."""
+    if context.user.role != "investigator" or context.user.agency_id != release.agency_id or not case_refs:
+        return []
+    with context.store.writing() as session:
+        found = case_details_for_agency(session, context.workspace.keyring(), case_refs, agency, context.user)
+        return [SharedCase(case_ref=d.case_ref, fields=[SharedField(field=name, label=FIELD_LABELS[name], values=values)
+                                                        for name, values in d.fields.items()]) for d in found]
+
+
 def released(context: Context, release_id: int) -> ReleasedPacket:
-    """A release as stored: the snapshot, never a fresh read of the warehouse."""
+    """A release as stored: the snapshot, never a fresh read of the warehouse; the hotline part read now."""
     found = _allowed_release(context, release_id)
     with context.store.session() as session:
         names = casework.agency_names(session)
-    return ReleasedPacket(release=_line(found, names), networks_run=found.networks_run,
-                          packet=Packet(**json.loads(found.packet_json)))
+    packet = Packet(**json.loads(found.packet_json))
+    signals = hotline_signals_for(context, [b["entity_id"] for b in packet.businesses])
+    return ReleasedPacket(release=_line(found, names), networks_run=found.networks_run, packet=packet,
+                          hotline=summarize(signals),
+                          shared_cases=shared_cases(context, found, {s.case_ref for s in signals},
+                                                    names.get(found.agency_id, "")))
+
+
+def shared_cases_html(hotline: HotlineSignals, cases: list[SharedCase]) -> str:
+    """The download's hotline part: counts, and the consented case details when the downloader may have them."""
+    parts = ["<section id='hotline-cases'><h2>Hotline cases</h2>",
+             f"<p>{hotline.contacts} hotline contact{'' if hotline.contacts == 1 else 's'} mention these businesses; "
+             f"languages needed: {escape(', '.join(hotline.languages) or 'English or not recorded')}.</p>"]
+    if cases:
+        parts.append("<h3>Case details shared with your agency</h3>")
+        for case in cases:
+            parts.append(f"<h4>{escape(case.case_ref)}</h4><ul>")
+            parts += [f"<li>{escape(f.label)}: {escape('; '.join(f.values))}</li>" for f in case.fields]
+            parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
 
 
 @router.get("/api/packets", name="api_packets", response_model=Releases)
@@ -180,11 +232,14 @@ def packet_page(request: Request, release_id: RowId, context: Context = Depends(
 
 @router.get("/packets/{release_id}/download", name="packet_download", include_in_schema=False)
 def packet_download(release_id: RowId, context: Context = Depends(signed_in)) -> Response:
-    """The stored snapshot as one printable HTML file, downloaded; the export is audited."""
-    found = _allowed_release(context, release_id)
-    html = render_html(Packet(**json.loads(found.packet_json)))
+    """The stored snapshot as one printable HTML file, downloaded; the export is audited. The hotline part is
+    read now: counts, and case details only for an investigator whose agency a survivor consented to."""
+    data = released(context, release_id)
+    found = data.release
+    head, _, tail = render_html(data.packet).rpartition("</body>")
+    html = head + shared_cases_html(data.hotline, data.shared_cases) + "</body>" + tail
     with context.store.writing() as session:
-        audit.append(session, "export", context.actor, f"release:{found.id}", {"network": found.network_id})
+        audit.append(session, "export", context.actor, f"release:{found.release_id}", {"network": found.network_id})
     # Only safe characters in the file name, whatever the network id holds.
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"packet-{found.network_id}-release-{found.id}.html")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"packet-{found.network_id}-release-{found.release_id}.html")
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})
