@@ -148,11 +148,11 @@ PARAM_WORDS = [("person", "person"), ("controller", "person"), ("network", "netw
 def id_for(name: str, before: str, ids: dict[str, str]) -> str | None:
     for word, kind in PARAM_WORDS:
         if word in name.lower():
-            return ids[kind]
+            return ids.get(kind)  # None when this world made no such row: the caller says which
     if name.lower() in ("id", "key"):
         for word, kind in PARAM_WORDS:
             if word in before.lower():
-                return ids[kind]
+                return ids.get(kind)  # None when this world made no such row: the caller says which
     return None
 
 
