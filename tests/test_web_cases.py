@@ -301,3 +301,34 @@ def test_a_contact_is_recorded_and_read_back_on_each_database(workspace, store_u
     client = client_for(ws, "advocate")
     ref = client.post("/api/cases", json={"channel": "call", "anonymous": False, "caller_name": SURVIVOR_NAME}).json()["ref"]
     assert case_json(client, ref)["contacts"][0]["fields"]["caller_name"] == SURVIVOR_NAME
+
+
+def test_every_case_api_operation_answers_an_advocate_without_a_server_error_whatever_it_is_sent(case_workspace):
+    """The case routes fuzzed from their own OpenAPI schema as the advocate (test_api_fuzz.py fuzzes as the
+    analyst, who is refused them all): any body, any reference, never a 500, always the schema's shape."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    from harborlight.web.context import CSRF_HEADER, SESSION_COOKIE
+
+    workspace, _ = case_workspace
+    client = client_for(workspace, "advocate")
+    token, csrf = client.cookies.get(SESSION_COOKIE), client.headers[CSRF_HEADER]
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(workspace=workspace))
+    fuzzed = [r.ok() for r in schema.get_all_operations()
+              if r.ok().path.startswith(("/api/cases", "/api/exceptions"))]
+    answered: dict[str, set[int]] = {}
+    for operation in fuzzed:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=20, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+        def answers_well(case):
+            response = case.call(headers={CSRF_HEADER: csrf}, cookies={SESSION_COOKIE: token})
+            answered.setdefault(f"{operation.method.upper()} {operation.path}", set()).add(response.status_code)
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+        answers_well()
+    assert len(answered) == 12, sorted(answered)
+    assert 401 not in set().union(*answered.values()) and 403 not in answered["GET /api/cases"]
