@@ -332,3 +332,9 @@ def test_every_case_api_operation_answers_an_advocate_without_a_server_error_wha
         answers_well()
     assert len(answered) == 12, sorted(answered)
     assert 401 not in set().union(*answered.values()) and 403 not in answered["GET /api/cases"]
+
+
+def test_markup_a_caller_gave_is_shown_as_text_on_the_case_page(advocate):
+    ref = advocate.post("/api/cases", json={"channel": "webform", "narrative": "<script>alert(1)</script> <b>help</b>"}).json()["ref"]
+    page = advocate.get(f"/cases/{ref}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<b>help</b>" not in page

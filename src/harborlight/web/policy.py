@@ -8,7 +8,8 @@ role x route test fails until it is added. The roles follow the victim-centered 
 - analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes;
 - investigator: packets released to their agency, and the networks and controllers in them;
 - advocate: the hotline case file (cases, consent, referrals, exceptions) and the outcomes ledger;
-- admin: users, agencies and the audit log, never the warehouse's findings;
+- admin: users, agencies and the audit log, and the second sign-off on a case exception (never the case
+  itself), never the warehouse's findings;
 - auditor: the audit log, read-only.
 """
 
