@@ -39,6 +39,7 @@ router = APIRouter()
 STATUSES = ("open", "closed", "merged", "all")
 MAX_TEXT = 4000
 MAX_LINES = 50
+Line = Annotated[str, Field(max_length=300)]  # one business, phone, address or case reference
 Ref = Annotated[str, Path(min_length=1, max_length=40, description="a case reference, e.g. case-7f3a9c21")]
 
 
@@ -96,9 +97,9 @@ class ContactRequest(BaseModel):
     callback: str | None = Field(default=None, max_length=MAX_TEXT)
     narrative: str | None = Field(default=None, max_length=MAX_TEXT)
     location: str | None = Field(default=None, max_length=MAX_TEXT)
-    businesses: list[str] = Field(default_factory=list, max_length=MAX_LINES)
-    phones: list[str] = Field(default_factory=list, max_length=MAX_LINES)
-    addresses: list[str] = Field(default_factory=list, max_length=MAX_LINES)
+    businesses: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
+    phones: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
+    addresses: list[Line] = Field(default_factory=list, max_length=MAX_LINES)
     case_ref: str | None = Field(default=None, max_length=20, description="add to this existing case")
 
 
@@ -218,7 +219,7 @@ class ExceptionRequest(BaseModel):
 
 
 class MergeRequest(BaseModel):
-    others: list[str] = Field(max_length=MAX_LINES)
+    others: list[Line] = Field(max_length=MAX_LINES)
 
 
 class Done(BaseModel):
