@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 from web_support import (
-    ACCOUNTS, ANONYMOUS, PASSWORD, SAFE, app_routes, client_for, filled_url, open_workspace, released_world,
+    ACCOUNTS, ANONYMOUS, PASSWORD, SAFE, app_routes, case_world, client_for, filled_url, open_workspace,
+    released_world,
 )
 
 from harborlight.web import policy
@@ -24,6 +25,8 @@ CASEWORK = {"analyst", "investigator"}
 LEDGER = {"analyst", "investigator", "advocate"}
 ADMIN = {"admin"}
 AUDIT = {"admin", "auditor"}
+ADVOCATE = {"advocate"}
+APPROVERS = {"advocate", "admin"}
 
 # route name -> the roles that may open it, or PUBLIC (anyone, signed in or not).
 EXPECTED: dict[str, set[str] | str] = {
@@ -48,6 +51,17 @@ EXPECTED: dict[str, set[str] | str] = {
     "agencies_page": ADMIN, "api_agencies": ADMIN, "agency_add": ADMIN, "api_agency_add": ADMIN,
     "audit_page": AUDIT, "api_audit": AUDIT,
     "statistics_page": {"analyst", "advocate", "admin"}, "api_statistics": {"analyst", "advocate", "admin"},
+    "cases_page": ADVOCATE, "api_cases": ADVOCATE,
+    "case_new_page": ADVOCATE, "api_case_form": ADVOCATE, "case_add": ADVOCATE, "api_case_add": ADVOCATE,
+    "case_page": ADVOCATE, "api_case": ADVOCATE,
+    "link_decide": ADVOCATE, "api_link_decide": ADVOCATE,
+    "service_add": ADVOCATE, "api_service_add": ADVOCATE,
+    "consent_add": ADVOCATE, "api_consent_add": ADVOCATE,
+    "consent_revoke": ADVOCATE, "api_consent_revoke": ADVOCATE,
+    "referral_add": ADVOCATE, "api_referral_add": ADVOCATE,
+    "exception_request": ADVOCATE, "api_exception_request": ADVOCATE,
+    "exception_approve": APPROVERS, "api_exception_approve": APPROVERS,
+    "case_merge": ADVOCATE, "api_case_merge": ADVOCATE,
 }
 
 # Routes of one network or one release: an investigator opens them only for what was released to their
@@ -63,9 +77,11 @@ HANDLES = [*ACCOUNTS, ANONYMOUS]
 @pytest.fixture(scope="module")
 def released_workspace(networked_world, tmp_path_factory):
     """One workspace for the module over `networked_world`, its strongest controlled network released to
-    Bay County Task Force; yields (workspace, ids)."""
+    Bay County Task Force, and a hotline case with a proposed link, a consent and an exception waiting for
+    approval; yields (workspace, ids)."""
     workspace = open_workspace(networked_world, f"sqlite:///{tmp_path_factory.mktemp('roles') / 'store.sqlite'}")
     ids = released_world(workspace)
+    ids |= case_world(workspace)
     yield workspace, ids
     workspace.close()
 

@@ -141,17 +141,18 @@ def released_world(workspace: Workspace) -> dict[str, str]:
 # is the network and "person_id" the controller.
 PARAM_WORDS = [("person", "person"), ("controller", "person"), ("network", "network"), ("business", "business"),
                ("premises", "premises"), ("release", "release"), ("packet", "release"), ("user", "user"),
-               ("agency", "agency"), ("agencies", "agency")]
+               ("agency", "agency"), ("agencies", "agency"),
+               ("case", "case"), ("link", "link"), ("consent", "consent"), ("exception", "exception")]
 
 
 def id_for(name: str, before: str, ids: dict[str, str]) -> str | None:
     for word, kind in PARAM_WORDS:
         if word in name.lower():
-            return ids[kind]
+            return ids.get(kind)  # None when this world made no such row: the caller says which
     if name.lower() in ("id", "key"):
         for word, kind in PARAM_WORDS:
             if word in before.lower():
-                return ids[kind]
+                return ids.get(kind)  # None when this world made no such row: the caller says which
     return None
 
 
@@ -189,3 +190,66 @@ def filled_url(route: AppRoute, ids: dict[str, str]) -> str:
 
     query = required_query(route, ids)
     return filled_path(route, ids) + (f"?{urlencode(query)}" if query else "")
+
+
+# -- hotline cases: a business of the world to mention, a provider to refer to, a case to fill paths with --
+SURVIVOR_NAME = "Mei-Lin Testcaller"  # a name no record of the world holds, so a leak of it is a leak
+SURVIVOR_PHONE = "(415) 555-0142"
+SURVIVOR_CALLBACK = "text after 9pm only"
+
+
+@dataclass(frozen=True)
+class HotlineTarget:
+    """A resolved business a caller can mention by its phone, and a provider of the world to refer to."""
+
+    business_id: str
+    business_phone: str  # E.164, as the warehouse normalizes it
+    provider_key: str  # source|record_id
+    provider_name: str
+
+
+def hotline_target(workspace: Workspace) -> HotlineTarget:
+    """The first business (by id) whose records give a phone, and the first provider (by name)."""
+    warehouse = workspace.warehouse()
+    try:
+        business_id, phone = warehouse.rows(
+            "SELECT bm.entity_id, min(bm.phone) FROM business_mentions bm JOIN entities e ON e.entity_id = bm.entity_id "
+            "WHERE e.kind = 'business' AND bm.phone IS NOT NULL GROUP BY bm.entity_id ORDER BY bm.entity_id LIMIT 1")[0]
+        source, record_id, name = warehouse.rows(
+            "SELECT source, record_id, name FROM providers ORDER BY name, source, record_id LIMIT 1")[0]
+    finally:
+        warehouse.close()
+    return HotlineTarget(business_id, phone, f"{source}|{record_id}", name)
+
+
+def case_world(workspace: Workspace) -> dict[str, str]:
+    """Real ids for the case routes, made through the case core as an advocate would: a named contact
+    mentioning a business by its phone, its link still proposed, a consent, and an exception asked for by
+    SUBJECT_HANDLE (made by released_world) so that the advocate and the administrator may approve it.
+
+    Keys: case (its reference), link, consent, exception."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from harborlight.cases.consent import Recipient, record_consent
+    from harborlight.cases.exceptions import request_exception
+    from harborlight.cases.intake import ContactForm, record_contact
+    from harborlight.store.accounts import utcnow
+    from harborlight.store.models import CaseMention, HotlineCase, User
+
+    target = hotline_target(workspace)
+    with workspace.store.writing() as session:
+        advocate = session.execute(select(User).where(User.handle == "advocate")).scalar_one()
+        subject = session.execute(select(User).where(User.handle == SUBJECT_HANDLE)).scalar_one()
+        contact = record_contact(session, workspace.keyring(), ContactForm(
+            channel="call", anonymous=False, caller_name=SURVIVOR_NAME, phones=(target.business_phone,)),
+            by=advocate, lookup=lambda kind, key: {target.business_id} if key == target.business_phone else set())
+        case = session.get(HotlineCase, contact.case_id)
+        link = session.execute(select(CaseMention.id).where(CaseMention.contact_id == contact.id)).scalars().first()
+        consent = record_consent(session, case, recipient=Recipient(target.provider_name, "service_provider"),
+                                 fields=["callback"], purpose="shelter intake", expires_at=utcnow() + timedelta(days=30),
+                                 by=advocate)
+        grant = request_exception(session, case, reason_code="imminent_danger",
+                                  recipient=Recipient("County EMS", "other"), fields=["location"], hours=4, by=subject)
+        return {"case": case.ref, "link": str(link), "consent": str(consent.id), "exception": str(grant.id)}

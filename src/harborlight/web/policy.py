@@ -7,8 +7,10 @@ role x route test fails until it is added. The roles follow the victim-centered 
 
 - analyst: the warehouse's findings (overview, search, dossiers, networks), packets, outcomes, statistics;
 - investigator: packets released to their agency, and the networks and controllers in them;
-- advocate: the outcomes ledger (hotline cases arrive with issue 13);
-- admin: users, agencies, the audit log and the hotline statistics, never the warehouse's findings;
+- advocate: the hotline case file (cases, consent, referrals, exceptions), the hotline statistics and the
+  outcomes ledger;
+- admin: users, agencies, the audit log and the hotline statistics, and the second sign-off on a case
+  exception (never the case itself), never the warehouse's findings;
 - auditor: the audit log, read-only.
 """
 
@@ -30,6 +32,8 @@ LEDGER = frozenset({"analyst", "investigator", "advocate"})
 ADMINS = frozenset({"admin"})
 AUDIT_READERS = frozenset({"admin", "auditor"})
 STATISTICS = frozenset({"analyst", "advocate", "admin"})  # aggregate, every small cell suppressed
+ADVOCATES = frozenset({"advocate"})
+APPROVERS = frozenset({"advocate", "admin"})  # cases.exceptions.APPROVERS: a second person signs off
 
 RULES: dict[str, frozenset[str]] = {
     # signing in and out
@@ -53,6 +57,18 @@ RULES: dict[str, frozenset[str]] = {
     # outcomes
     "outcomes_page": LEDGER, "api_outcomes": LEDGER,
     "outcome_add": CASEWORK, "api_outcome_add": CASEWORK,
+    # the hotline case file (survivor fields: advocates only)
+    "cases_page": ADVOCATES, "api_cases": ADVOCATES,
+    "case_new_page": ADVOCATES, "api_case_form": ADVOCATES, "case_add": ADVOCATES, "api_case_add": ADVOCATES,
+    "case_page": ADVOCATES, "api_case": ADVOCATES,
+    "link_decide": ADVOCATES, "api_link_decide": ADVOCATES,
+    "service_add": ADVOCATES, "api_service_add": ADVOCATES,
+    "consent_add": ADVOCATES, "api_consent_add": ADVOCATES,
+    "consent_revoke": ADVOCATES, "api_consent_revoke": ADVOCATES,
+    "referral_add": ADVOCATES, "api_referral_add": ADVOCATES,
+    "exception_request": ADVOCATES, "api_exception_request": ADVOCATES,
+    "exception_approve": APPROVERS, "api_exception_approve": APPROVERS,
+    "case_merge": ADVOCATES, "api_case_merge": ADVOCATES,
     # administration
     "users_page": ADMINS, "api_users": ADMINS, "user_add": ADMINS, "api_user_add": ADMINS,
     "user_role": ADMINS, "api_user_role": ADMINS, "user_unlock": ADMINS, "api_user_unlock": ADMINS,
@@ -63,7 +79,7 @@ RULES: dict[str, frozenset[str]] = {
 }
 
 # Where each role lands after signing in.
-LANDING = {"analyst": "/overview", "investigator": "/packets", "advocate": "/outcomes", "admin": "/admin/users",
+LANDING = {"analyst": "/overview", "investigator": "/packets", "advocate": "/cases", "admin": "/admin/users",
            "auditor": "/admin/audit"}
 
 

@@ -23,6 +23,7 @@ NAVIGATION = [
     ("Search", "/search", "search_page"),
     ("Networks", "/networks", "networks_page"),
     ("Packets", "/packets", "packets_page"),
+    ("Cases", "/cases", "cases_page"),
     ("Outcomes", "/outcomes", "outcomes_page"),
     ("Statistics", "/statistics", "statistics_page"),
     ("Users", "/admin/users", "users_page"),
