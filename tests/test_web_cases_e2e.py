@@ -18,7 +18,6 @@ from web_support import SURVIVOR_CALLBACK, SURVIVOR_NAME, SURVIVOR_PHONE, hotlin
 
 from harborlight.cases.consent import Recipient, permitted_fields
 from harborlight.cases.intake import case_by_ref
-from harborlight.cases.signals import confirmed_signals
 
 POLICE = Recipient("Harbor City Police", "law_enforcement")
 
@@ -105,17 +104,17 @@ def test_the_police_get_nothing_of_the_survivor(advocates_path, served_workspace
 
 def test_analyst_reads_the_business_and_finds_nothing_of_the_survivor(browser, base_url, advocates_path, target,  # noqa: F811
                                                                        served_workspace):  # noqa: F811
-    # TODO(lead, at merge with signalsweb): assert the signal (the case / "hotline contact") on the
-    # business page and in /api/businesses/{id}; until then it is asserted through the case core below.
-    with served_workspace[1].store.session() as session:
-        signals = confirmed_signals(session, [target.business_id])
-    assert advocates_path["ref"] in {s.case_ref for s in signals}
     analyst = Visitor(browser, base_url)
     analyst.sign_in("analyst")
     page = analyst.open(f"/businesses/{target.business_id}")
     shown = page.content()
     answer = page.request.get(f"{base_url}/api/businesses/{target.business_id}")
     assert answer.status == 200
+    # The signal reaches the analyst: the business page counts the confirmed case, and says how it was
+    # mentioned, with none of the survivor's details.
+    hotline = answer.json()["hotline"]
+    assert hotline["contacts"] >= 1 and hotline["by_mention"]["phone"] >= 1
+    assert "Hotline signals" in shown
     for value in (SURVIVOR_NAME, SURVIVOR_PHONE, SURVIVOR_CALLBACK, "passport"):
         assert value not in shown and value not in answer.text(), value
     assert analyst.page.request.get(f"{base_url}/api/cases/{advocates_path['ref']}").status == 403
