@@ -287,13 +287,14 @@ def test_gzip_file_that_is_not_gzip_is_reported(tmp_path, fresh_warehouse):
     assert "gzip data is truncated or corrupt" in rejection(path, fresh_warehouse).errors[0].message
 
 
-def test_timestamps_are_stored_in_utc(write_rows, fresh_warehouse):
+def test_timestamps_are_read_in_utc_so_a_tip_late_in_the_evening_west_of_greenwich_is_dated_the_next_day(
+        write_rows, fresh_warehouse):
     rows = two_rows("tips")
     rows[0]["received_at"] = "2022-01-01T20:05:00-05:00"
     rows[1]["received_at"] = "2022-01-02"
     load(write_rows("tips", rows), fresh_warehouse)
-    stamps = [str(r[0]) for r in fresh_warehouse.rows("SELECT received_at FROM tips ORDER BY record_id")]
-    assert stamps == ["2022-01-02 01:05:00", "2022-01-02 00:00:00"]
+    days = [str(r[0]) for r in fresh_warehouse.rows("SELECT received_on FROM hotline_signals ORDER BY record_id")]
+    assert days == ["2022-01-02", "2022-01-02"]
 
 
 def test_gzip_and_plain_files_give_the_same_records(write_rows, fresh_warehouse, tmp_path):
