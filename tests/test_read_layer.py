@@ -174,7 +174,7 @@ def test_the_dossier_holds_records_risk_premises_network_and_people_with_text_re
 def test_a_dossier_counts_hotline_contacts_and_holds_no_tip_record_or_text_for_any_role(role, two_spas, fresh_warehouse):
     dossier = read.business_dossier(fresh_warehouse, lucky_star(fresh_warehouse), read.Viewer(role))
     assert not [r for r in dossier.records if r.record_type in ("tips", "hotline_signals")]
-    assert dossier.hotline.phrase("this business") == "1 hotline contact mentions this business"
+    assert dossier.hotline.phrase("this business") == "1 hotline contact mentions this business; languages needed: Korean"
     assert "cannot leave" not in repr(dossier)
 
 
