@@ -25,6 +25,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from harborlight import __version__
+from harborlight.cases.keys import open_keyring
+from harborlight.cases.rotation import rotate_keys
 from harborlight.config import Settings
 from harborlight.contract.readers import RecordFile
 from harborlight.errors import BadRequest, FileRejected, HarborlightError, file_error
@@ -708,6 +710,26 @@ def store_grant_command(
     finally:
         store.close()
     out.print(f"granted the store to {escape(role)}: the audit log is read and append only")
+
+
+keys_app = typer.Typer(help="The keys that seal survivor fields in hotline cases (kept outside the database).",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """Make a new key, re-seal every survivor field under it, then retire the old keys. Stop the
+    workspace first; back up the key file before and after (docs/administration.md)."""
+    settings = _settings(data_dir)
+    keyring = open_keyring(settings, create=False)
+    store = open_existing_store(settings)
+    try:
+        rotated = rotate_keys(store, keyring)
+    finally:
+        store.close()
+    out.print(f"re-sealed {rotated.values:,} values under key {rotated.new_key}; "
+              f"retired {plural(len(rotated.retired), 'old key')}")
 
 
 def _print_error(exc: HarborlightError) -> None:

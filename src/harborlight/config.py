@@ -19,6 +19,7 @@ DEFAULT_DATA_DIR = Path("harborlight-data")
 WAREHOUSE_FILE = "warehouse.duckdb"
 SECRET_FILE = "secret.key"
 STORE_FILE = "workspace.sqlite"
+KEYS_FILE = "keys/case-keys.json"
 
 
 class Settings(BaseSettings):
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     # An account locks for `lockout_minutes` after `lockout_after` failed logins in a row.
     lockout_after: int = 5
     lockout_minutes: int = 15
+    # The keys that seal survivor fields in hotline cases (cases/keys.py). Unset: keys/case-keys.json in
+    # the data dir. Keep it on another volume than the store, so a copy of the database alone opens nothing.
+    keys_file: Path | None = None
 
     @property
     def warehouse_path(self) -> Path:
@@ -45,6 +49,10 @@ class Settings(BaseSettings):
     def store_url(self) -> str:
         """The operational store's SQLAlchemy URL: the setting, or SQLite beside the warehouse."""
         return self.database_url or f"sqlite:///{(self.data_dir / STORE_FILE).resolve()}"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.keys_file or self.data_dir / KEYS_FILE
 
     def ensure_data_dir(self) -> Path:
         """The data directory, made if missing; a place where it cannot be made is one line."""

@@ -29,6 +29,10 @@ ACTIONS = frozenset({
     "user_add", "role_change", "user_unlock", "agency_add",
     "packet_release", "packet_read", "network_read", "export",
     "outcome_entry", "note_add",
+    # hotline cases (cases/): field names and ids only, never a survivor's details
+    "case_contact", "case_import", "case_read", "case_merge", "link_decide", "service_request",
+    "consent_record", "consent_revoke", "case_disclose", "referral",
+    "exception_request", "exception_approve", "keys_rotate",
 })
 
 

@@ -17,6 +17,7 @@ DEMO_ACCOUNTS = [
     ("demo-analyst", "analyst", None),
     ("demo-investigator", "investigator", "Demo County Sheriff's Office"),
     ("demo-advocate", "advocate", None),
+    ("demo-advocate-2", "advocate", None),  # the second person an exception to consent needs
     ("demo-auditor", "auditor", None),
 ]
 # A second agency, so a packet can be released to one and refused to the other.

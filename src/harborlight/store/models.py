@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy import DateTime as _DateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -140,3 +140,133 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# -- hotline cases (cases/) ---------------------------------------------------------------------------
+# Columns ending in `_sealed` hold a survivor field sealed by cases/keys.py, never the field itself.
+# Everything else here is a code, a count, a date or an id, which can appear in an audit entry or a
+# statistic. `;`-joined lists keep the schema the same on SQLite and PostgreSQL.
+
+class HotlineCase(Base):
+    """One survivor's or one situation's case: contacts about the same person or business merge into one.
+    `ref` is random, so it can travel with a signal without saying anything about the case."""
+
+    __tablename__ = "hotline_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # None: imported
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed | merged
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("hotline_cases.id"), nullable=True)
+
+
+class HotlineContact(Base):
+    """One call, text, chat, email or web form. Only `channel` is required (rule 6: a contact may be
+    anonymous). Imported tips keep their (source, record_id), so an import runs twice without doubling."""
+
+    __tablename__ = "hotline_contacts"
+    __table_args__ = (UniqueConstraint("source", "record_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)  # binds sealed fields to this row
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    source: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    record_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20))
+    reporter_role: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # ISO 639-1 code
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    state: Mapped[str | None] = mapped_column(String(2), nullable=True)  # coarse place, for statistics
+    categories: Mapped[str] = mapped_column(Text, default="")  # conduct codes (tip_categories)
+    wants: Mapped[str] = mapped_column(Text, default="")  # service codes the caller asked for
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    caller_name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    caller_phone_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    callback_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)  # safe ways and times to call
+    narrative_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    location_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseMention(Base):
+    """A business, phone or address a contact mentions, proposed as a link to a resolved business.
+    The words as the caller said them are sealed (they come from the survivor); once an advocate
+    confirms the link, the business id alone becomes a signal analysts see."""
+
+    __tablename__ = "case_mentions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("hotline_contacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # business_name | phone | address
+    value_sealed: Mapped[str] = mapped_column(Text)
+    entity_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed | confirmed | rejected
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+class ServiceRequest(Base):
+    """A service the survivor wants, and when. Never conditional on consent (rule 4)."""
+
+    __tablename__ = "service_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    service: Mapped[str] = mapped_column(String(30))
+    wanted_when: Mapped[str] = mapped_column(String(20))  # now | this_week | later
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | met | declined
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+
+
+class Consent(Base):
+    """The survivor's permission to share named fields with one organisation of one class, for a purpose,
+    until an expiry. Revocation is a date on the record: it is never deleted (rule 5)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    recipient_org: Mapped[str] = mapped_column(String(200))
+    recipient_class: Mapped[str] = mapped_column(String(30))  # service_provider | law_enforcement | other
+    fields: Mapped[str] = mapped_column(Text)  # ;-joined names from cases.consent.PERSONAL_FIELDS
+    purpose: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(DateTime())
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class AccessException(Base):
+    """Disclosure without consent, only for a minor, imminent danger, or a statute or court order (rule 3).
+    It opens nothing until a second person approves it, and then only the named fields until `expires_at`."""
+
+    __tablename__ = "access_exceptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(30))  # minor | imminent_danger | statute | court_order
+    reference: Mapped[str] = mapped_column(String(120), default="")  # e.g. a court order's number
+    recipient_org: Mapped[str] = mapped_column(String(200))
+    recipient_class: Mapped[str] = mapped_column(String(30))
+    fields: Mapped[str] = mapped_column(Text)
+    hours: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+
+
+class Referral(Base):
+    """A referral to a provider: the services asked for and exactly what was shared, sealed, with the
+    names of the fields the consent covered (empty when there was none: the referral still goes)."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
+    provider_source: Mapped[str] = mapped_column(String(80))
+    provider_record_id: Mapped[str] = mapped_column(String(80))
+    provider_name: Mapped[str] = mapped_column(String(200))
+    services: Mapped[str] = mapped_column(Text)
+    fields_shared: Mapped[str] = mapped_column(Text, default="")
+    payload_sealed: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)

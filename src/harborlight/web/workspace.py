@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from harborlight.cases.keys import Keyring, open_keyring
 from harborlight.config import Settings, installation_key
 from harborlight.errors import BadRequest
 from harborlight.protection import Protection
@@ -34,6 +35,7 @@ class Workspace:
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
         self._remember_lock = threading.Lock()
         self._making: dict[Hashable, threading.Lock] = {}
+        self._keyring: Keyring | None = None
 
     def _base(self) -> Warehouse:
         with self._lock:
@@ -51,6 +53,13 @@ class Workspace:
     def warehouse(self) -> Warehouse:
         """A cursor on the warehouse for one request; the caller closes it."""
         return self._base().cursor()
+
+    def keyring(self) -> Keyring:
+        """The keys that seal survivor fields; made on first use when the data dir has none."""
+        with self._lock:
+            if self._keyring is None:
+                self._keyring = open_keyring(self.settings)
+            return self._keyring
 
     def protection(self) -> Protection:
         base = self._base()

@@ -1,0 +1,239 @@
+"""Recording what reaches the hotline: contacts, the links they propose, services wanted, tips imported.
+
+A contact needs nothing but its channel (rule 6): a caller may stay anonymous and give no name, phone or
+place. Whatever personal detail is given is sealed field by field before it is stored. The contact's
+words are read twice and never kept in the clear: once for conduct codes (`tip_categories`), once for the
+businesses, phones and addresses it mentions (mentions.py), which become proposed links.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from harborlight.cases.consent import PERSONAL_FIELDS, mention_context, sealed_context
+from harborlight.cases.keys import Keyring
+from harborlight.cases.mentions import Mention, NameIndex, find_mentions
+from harborlight.contract.schema import CHANNELS, REPORTER_ROLES, SERVICES
+from harborlight.errors import BadRequest, NotFound
+from harborlight.indicators.catalog import tip_categories
+from harborlight.resolve.normalize import normalize_business_name, normalize_phone
+from harborlight.store import audit
+from harborlight.store.accounts import actor, aware, utcnow
+from harborlight.store.models import CaseMention, HotlineCase, HotlineContact, ServiceRequest, User
+
+SERVICE_CODES = tuple(SERVICES.split())
+WHEN = ("now", "this_week", "later")
+MAX_FIELD_CHARS = 4000
+
+# Finds the businesses a mention may point to: (kind, normalized key) -> entity ids. The web layer
+# answers it from the warehouse (phones and addresses through the read layer's search).
+Lookup = Callable[[str, str], set[str]]
+
+
+def new_ref() -> str:
+    return f"case-{secrets.token_hex(4)}"
+
+
+def open_case(session: Session, by: User | None) -> HotlineCase:
+    case = HotlineCase(ref=new_ref(), opened_by=by.id if by else None, status="open")
+    session.add(case)
+    session.flush()
+    return case
+
+
+def case_by_ref(session: Session, ref: str) -> HotlineCase:
+    case = session.execute(select(HotlineCase).where(HotlineCase.ref == ref)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case {ref}")
+    return case
+
+
+def live_case(session: Session, case: HotlineCase) -> HotlineCase:
+    """A merged case's survivor: where its contacts, services and decisions now live."""
+    while case.merged_into is not None:
+        case = session.get(HotlineCase, case.merged_into)
+    return case
+
+
+@dataclass
+class ContactForm:
+    """A contact as an advocate records it. Only `channel` is required."""
+
+    channel: str
+    received_at: datetime | None = None
+    language: str | None = None
+    reporter_role: str | None = None
+    anonymous: bool = True
+    state: str | None = None
+    wants: tuple[str, ...] = ()
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    callback: str | None = None
+    narrative: str | None = None
+    location: str | None = None
+    businesses: tuple[str, ...] = ()  # named by the caller, outside the narrative
+    phones: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+    def check(self) -> None:
+        if self.channel not in CHANNELS.split():
+            raise BadRequest(f"channel must be one of {CHANNELS.replace(' ', ', ')}")
+        if self.reporter_role and self.reporter_role not in REPORTER_ROLES.split():
+            raise BadRequest(f"reporter role must be one of {REPORTER_ROLES.replace(' ', ', ')}")
+        if self.language and not (len(self.language) == 2 and self.language.isalpha()):
+            raise BadRequest("language is a two-letter ISO 639-1 code, such as zh or ko")
+        if self.state and not (len(self.state) == 2 and self.state.isalpha()):
+            raise BadRequest("state is a two-letter code, such as FL")
+        unknown = [w for w in self.wants if w not in SERVICE_CODES]
+        if unknown:
+            raise BadRequest(f"unknown service {unknown[0]!r}; the services are {', '.join(SERVICE_CODES)}")
+        for name in PERSONAL_FIELDS:
+            value = getattr(self, name)
+            if value is not None and len(value) > MAX_FIELD_CHARS:
+                raise BadRequest(f"{name} is longer than {MAX_FIELD_CHARS} characters")
+        if self.anonymous and (self.caller_name or self.caller_phone):
+            raise BadRequest("an anonymous contact has no name or phone; untick anonymous to record them")
+
+
+def _blank(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def stated_mentions(form: ContactForm) -> list[Mention]:
+    """The businesses, phones and addresses the advocate typed in their own fields."""
+    stated = [Mention("business_name", b, normalize_business_name(b) or "") for b in form.businesses if b.strip()]
+    stated += [Mention("phone", p, normalize_phone(p) or "") for p in form.phones if p.strip()]
+    stated += [Mention("address", a, " ".join(a.upper().split())) for a in form.addresses if a.strip()]
+    return [m for m in stated if m.key]
+
+
+def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by: User | None,
+                   case: HotlineCase | None = None, names: NameIndex | None = None,
+                   lookup: Lookup | None = None, source: str | None = None,
+                   record_id: str | None = None, audited: bool = True) -> HotlineContact:
+    """Store a contact in `case` (a new case when None), its fields sealed, its mentions proposed."""
+    form.check()
+    case = live_case(session, case) if case is not None else open_case(session, by)
+    contact = HotlineContact(
+        uid=secrets.token_hex(16), case_id=case.id, source=source, record_id=record_id,
+        received_at=aware(form.received_at) or utcnow(), channel=form.channel, reporter_role=form.reporter_role,
+        language=(form.language or "").lower() or None, anonymous=form.anonymous,
+        state=(form.state or "").upper() or None, categories=";".join(tip_categories(form.narrative)),
+        wants=";".join(dict.fromkeys(form.wants)), recorded_by=by.id if by else None)
+    for name in PERSONAL_FIELDS:
+        setattr(contact, f"{name}_sealed", keyring.seal(_blank(getattr(form, name)), sealed_context(contact, name)))
+    session.add(contact)
+    session.flush()
+    found = stated_mentions(form) + find_mentions(form.narrative or "", names)
+    for mention in {(m.kind, m.key): m for m in found}.values():
+        entities = lookup(mention.kind, mention.key) if lookup else set()
+        entities |= names.entities(mention.key) if names and mention.kind == "business_name" else set()
+        # One proposal per possible business; a mention no business matches is kept for the advocate.
+        for entity_id in sorted(entities) or [None]:
+            session.add(CaseMention(contact_id=contact.id, kind=mention.kind, entity_id=entity_id,
+                                    value_sealed=keyring.seal(mention.value, mention_context(contact, mention.kind)),
+                                    status="proposed"))
+    for service in dict.fromkeys(form.wants):
+        if by is not None:
+            session.add(ServiceRequest(case_id=case.id, service=service, wanted_when="now", recorded_by=by.id))
+    session.flush()
+    if audited:
+        audit.append(session, "case_contact", actor(by), f"case:{case.ref}",
+                     {"channel": form.channel, "anonymous": form.anonymous, "mentions": len(found)})
+    return contact
+
+
+def mention_value(keyring: Keyring, mention: CaseMention, contact: HotlineContact) -> str:
+    return keyring.unseal(mention.value_sealed, mention_context(contact, mention.kind))
+
+
+def decide_link(session: Session, mention_id: int, *, confirm: bool, by: User,
+                entity_id: str | None = None) -> CaseMention:
+    """An advocate confirms a proposed link (optionally to another business than proposed) or rejects it.
+    A confirmed link to a business is what analysts will see, as a signal without the caller's words."""
+    mention = session.get(CaseMention, mention_id)
+    if mention is None:
+        raise NotFound(f"no mention {mention_id}")
+    if confirm:
+        chosen = entity_id or mention.entity_id
+        if not chosen:
+            raise BadRequest("a link is confirmed to a business: choose one")
+        mention.entity_id, mention.status = chosen, "confirmed"
+    else:
+        mention.status = "rejected"
+    mention.decided_by, mention.decided_at = by.id, utcnow()
+    contact = session.get(HotlineContact, mention.contact_id)
+    case = session.get(HotlineCase, contact.case_id)
+    audit.append(session, "link_decide", actor(by), f"case:{case.ref}",
+                 {"mention": mention.id, "status": mention.status, "entity": mention.entity_id})
+    return mention
+
+
+def want_service(session: Session, case: HotlineCase, service: str, when: str, by: User) -> ServiceRequest:
+    """A service the survivor wants, and when. Asks nothing about consent (rule 4)."""
+    if service not in SERVICE_CODES:
+        raise BadRequest(f"unknown service {service!r}; the services are {', '.join(SERVICE_CODES)}")
+    if when not in WHEN:
+        raise BadRequest(f"when must be one of {', '.join(WHEN)}")
+    request = ServiceRequest(case_id=case.id, service=service, wanted_when=when, recorded_by=by.id)
+    session.add(request)
+    session.flush()
+    audit.append(session, "service_request", actor(by), f"case:{case.ref}", {"service": service, "when": when})
+    return request
+
+
+# -- tips from a hotline's export ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportedTip:
+    source: str
+    record_id: str
+    case_ref: str
+    received_at: datetime
+    language: str | None
+    categories: tuple[str, ...]
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+
+
+def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, object]]) -> list[ImportedTip]:
+    """Validated contract `tips` rows as cases, one case per tip, each once: a tip already imported (same
+    source and record id) keeps its case. The tip's text and place are sealed; its business name and
+    phone become proposed links for an advocate. One audit entry covers the import."""
+    imported, added = [], 0
+    for row in rows:
+        source, record_id = str(row["source"]), str(row["record_id"])
+        contact = session.execute(select(HotlineContact).where(
+            HotlineContact.source == source, HotlineContact.record_id == record_id)).scalar_one_or_none()
+        if contact is None:
+            role = row.get("reporter_role") or None
+            form = ContactForm(
+                channel=str(row["channel"]), received_at=_aware(row["received_at"]),
+                language=(str(row.get("language") or "").lower() or None), reporter_role=role,
+                anonymous=role in (None, "anonymous"), narrative=_str(row.get("text")),
+                location=_str(row.get("location_text")),
+                businesses=tuple(filter(None, [_str(row.get("business_name"))])),
+                phones=tuple(filter(None, [_str(row.get("phone"))])))
+            contact = record_contact(session, keyring, form, by=None, source=source, record_id=record_id,
+                                     audited=False)
+            added += 1
+        case = live_case(session, session.get(HotlineCase, contact.case_id))
+        imported.append(ImportedTip(source, record_id, case.ref, aware(contact.received_at), contact.language,
+                                    tuple(c for c in contact.categories.split(";") if c)))
+    if added:
+        audit.append(session, "case_import", "cli", "tips", {"contacts": added})
+    return imported
+
+
+def _str(value) -> str | None:
+    return str(value) if value not in (None, "") else None
+
