@@ -64,7 +64,9 @@ def tips_with_a_survivors_story(write_rows):
 
 
 def test_ingesting_tips_makes_cases_and_signals_and_leaves_no_tip_text_in_the_warehouse_file(
-        tips_with_a_survivors_story, fresh_warehouse):
+        tips_with_a_survivors_story, fresh_warehouse, store_url, monkeypatch):
+    if store_url.startswith("postgresql"):  # the store the data dir's settings name; SQLite beside it otherwise
+        monkeypatch.setenv("HARBORLIGHT_DATABASE_URL", store_url)
     report = ingest(tips_with_a_survivors_story, fresh_warehouse)
     assert report.ok and [(f.record_type, f.records, f.inserted) for f in report.loaded] == [("hotline_signals", 2, 2)]
     signals = fresh_warehouse.dicts("SELECT * FROM hotline_signals ORDER BY record_id")
