@@ -10,16 +10,16 @@ import shutil
 import pytest
 from conftest import VALID_ROWS
 
-from harborlight.contract.schema import RECORD_TYPES
 from harborlight.errors import UsageError
 from harborlight.ingest import ingest
 from harborlight.stages import freshness
+from harborlight.stages.tables import RECORD_TABLES
 from harborlight.status import warehouse_status
 
 
 def snapshot(warehouse) -> dict[str, list[tuple]]:
     """Every row of every table the ingest writes."""
-    tables = list(RECORD_TYPES) + ["batches"]
+    tables = list(RECORD_TABLES.values()) + ["batches"]
     return {t: warehouse.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
 
 
@@ -190,4 +190,4 @@ def test_batches_remember_each_load(small_world, fresh_warehouse, tmp_path):
     ingest(folder, fresh_warehouse)
     batches = fresh_warehouse.rows("SELECT record_type, file_name, records, inserted, updated FROM batches")
     n = sum(1 for _ in (folder / "tips.csv").open()) - 1
-    assert batches == [("tips", "tips.csv", n, n, 0)]
+    assert batches == [("hotline_signals", "tips.csv", n, n, 0)]

@@ -63,7 +63,7 @@ def every_result(warehouse: Warehouse, viewer: read.Viewer, protection: Protecti
     protected = sorted(identities["entities"])
     businesses = {b for (b,) in warehouse.rows(
         "SELECT business_id FROM graph_edges WHERE kind <> 'licensed_to_work_at' AND list_contains(?, node_id) "
-        "UNION SELECT entity_id FROM indicator_evidence WHERE record_type IN ('tips', 'reviews') "
+        "UNION SELECT entity_id FROM indicator_evidence WHERE record_type IN ('hotline_signals', 'reviews') "
         "UNION SELECT business_id FROM network_members", [protected])}
     businesses |= {b for (b,) in warehouse.rows(
         "SELECT DISTINCT business_id FROM graph_edges WHERE kind = 'licensed_to_work_at' AND list_contains(?, node_id) "
@@ -157,7 +157,8 @@ def test_the_dossier_holds_records_risk_premises_network_and_people_with_text_re
     business = lucky_star(fresh_warehouse)
     dossier = read.business_dossier(fresh_warehouse, business, read.ANALYST)
     assert dossier.network_id == two_spas and dossier.risk is not None and dossier.premises
-    assert {r.record_type for r in dossier.records} >= {"filings", "listings", "reviews", "tips"}
+    assert {r.record_type for r in dossier.records} >= {"filings", "listings", "reviews"}
+    assert dossier.hotline.contacts == 1
     (review,) = [r for r in dossier.records if r.record_type == "reviews"]
     assert review.text == "Ask for [protected person], she lives upstairs. Cash only."
     people = {p.person_id: p for p in dossier.people}
@@ -169,13 +170,12 @@ def test_the_dossier_holds_records_risk_premises_network_and_people_with_text_re
     assert excerpts and not any(WORKER_NAME in e for e in excerpts)
 
 
-@pytest.mark.parametrize("role, shown", [("analyst", "(contents withheld)"), ("investigator", "(contents withheld)"),
-                                         ("admin", "(contents withheld)"),
-                                         ("advocate", "[protected person] cannot leave the spa.")])
-def test_tip_text_is_withheld_from_every_role_but_the_advocate_who_sees_it_redacted(role, shown, two_spas, fresh_warehouse):
+@pytest.mark.parametrize("role", ["analyst", "investigator", "admin", "advocate"])
+def test_a_dossier_counts_hotline_contacts_and_holds_no_tip_record_or_text_for_any_role(role, two_spas, fresh_warehouse):
     dossier = read.business_dossier(fresh_warehouse, lucky_star(fresh_warehouse), read.Viewer(role))
-    (tip,) = [r for r in dossier.records if r.record_type == "tips"]
-    assert tip.text == shown
+    assert not [r for r in dossier.records if r.record_type in ("tips", "hotline_signals")]
+    assert dossier.hotline.phrase("this business") == "1 hotline contact mentions this business; languages needed: Korean"
+    assert "cannot leave" not in repr(dossier)
 
 
 def test_operation_names_in_the_outcomes_are_redacted(two_spas, fresh_warehouse):

@@ -362,7 +362,8 @@ def test_an_older_data_dir_upgrades_instead_of_breaking(older_data_dir, tmp_path
     assert resolved.returncode == 0, resolved.stderr
     with Warehouse(path, installation_key(older_data_dir), read_only=True) as warehouse:
         assert warehouse.notes == []
-        assert warehouse.rows("SELECT version FROM schema_migrations") == [(SCHEMA_VERSION,)]
+        assert warehouse.rows("SELECT version FROM schema_migrations ORDER BY version") == [
+            (m.version,) for m in migrations.MIGRATIONS]
         assert warehouse.rows("SELECT count(*) FROM resolution_runs WHERE parameters IS NOT NULL")[0][0] == 1
         states = freshness(warehouse)
         assert states["resolve"].current and not states["score"].current
@@ -396,11 +397,12 @@ def test_a_read_only_older_warehouse_is_read_through_an_upgraded_copy(older_data
 
 def test_a_failing_migration_leaves_the_older_warehouse_as_it_was(older_data_dir, monkeypatch):
     def broken(warehouse):
-        raise RuntimeError("migration 2 failed")
+        raise RuntimeError("the last migration failed")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (migrations.Migration(2, "broken", broken),))
+    last = migrations.MIGRATIONS[-1].version + 1
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (migrations.Migration(last, "broken", broken),))
     path = older_data_dir / "warehouse.duckdb"
-    with pytest.raises(RuntimeError, match="migration 2 failed"):
+    with pytest.raises(RuntimeError, match="the last migration failed"):
         Warehouse(path, installation_key(older_data_dir))
     assert not {"stage_runs", "schema_migrations"} & _tables(path)
 

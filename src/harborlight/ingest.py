@@ -1,5 +1,8 @@
 """Load contract files into the warehouse, each file completely or not at all.
 
+A `tips` file is the exception to "into the warehouse": its tips become cases in the operational store,
+and the warehouse receives only their de-identified signals (`load_tips`, stages/hotline.py).
+
 A file is read once, streamed in chunks into a staging table inside one
 transaction. Validation goes on to the end of the file even after a problem,
 so the user sees every bad line (up to a cap) in one go; the transaction is
@@ -19,7 +22,9 @@ from harborlight.contract.readers import RecordFile, Row, find_record_files, rea
 from harborlight.contract.schema import HASHED_FIELDS, RecordType
 from harborlight.contract.validate import RowValidator
 from harborlight.errors import ContractError, FileRejected, UsageError
+from harborlight.stages import hotline
 from harborlight.stages.runs import fingerprint, record_run
+from harborlight.stages.tables import CASE_FILE_RECORDS, SIGNALS_TABLE, insert_by_name_sql, table
 from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql, unchanged_staged_sql
 
 MAX_ERRORS_SHOWN = 50
@@ -154,12 +159,14 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
-    """Load one file in one transaction. Raises FileRejected, having changed nothing."""
+def _validated_rows(
+    rf: RecordFile, progress: ProgressFn | None, keep: Callable[[list[object], str | None, int], None]
+) -> int:
+    """Validate every row of `rf`, handing each valid one to `keep` until the first problem; returns how
+    many records were read. Raises FileRejected (every problem up to a cap) when any row is bad."""
     rt = rf.record_type
     total_bytes = rf.path.stat().st_size
     validator = RowValidator(rt, rf.label)
-    hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
     seen: dict[tuple[str, str], int] = {}
     errors: list[ContractError] = []
     total_errors = 0
@@ -171,37 +178,98 @@ def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None 
             errors.append(problem)
 
     on_bytes = (lambda n: progress(rf, n, total_bytes)) if progress else None
+    for item in read_rows(rf, on_bytes):
+        if isinstance(item, ContractError):
+            note(item)
+            continue
+        key = _record_key(item)
+        if key is not None:
+            first_line = seen.setdefault(key, item.line)
+            if first_line != item.line:
+                note(ContractError(
+                    rf.label, item.line, "record_id",
+                    f"duplicate (source, record_id): the same record is on line {first_line}",
+                ))
+        checked = validator.check(item)
+        if isinstance(checked, list):
+            for problem in checked:
+                note(problem)
+            continue
+        values, extra = checked
+        if total_errors:
+            continue  # keep validating, stop keeping
+        keep(values, extra, item.line)
+    if total_errors:
+        raise FileRejected(rf.label, errors, total_errors, records_read=len(seen))
+    return len(seen)
+
+
+def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
+    """Load one file in one transaction. Raises FileRejected, having changed nothing."""
+    if rf.record_type.name == CASE_FILE_RECORDS:
+        return load_tips(rf, warehouse, progress)
+    rt = rf.record_type
+    hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
     with warehouse.transaction():
         warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
         staging = _Staging(warehouse, rt)
-        for item in read_rows(rf, on_bytes):
-            if isinstance(item, ContractError):
-                note(item)
-                continue
-            key = _record_key(item)
-            if key is not None:
-                first_line = seen.setdefault(key, item.line)
-                if first_line != item.line:
-                    note(ContractError(
-                        rf.label, item.line, "record_id",
-                        f"duplicate (source, record_id): the same record is on line {first_line}",
-                    ))
-            checked = validator.check(item)
-            if isinstance(checked, list):
-                for problem in checked:
-                    note(problem)
-                continue
-            values, extra = checked
-            if total_errors:
-                continue  # keep validating, stop staging
+
+        def keep(values: list[object], extra: str | None, line: int) -> None:
             for i in hashed:
                 if values[i] is not None:
                     values[i] = warehouse.hash_handle(values[i])  # type: ignore[arg-type]
-            staging.add(values, extra, item.line)
-        if total_errors:
-            raise FileRejected(rf.label, errors, total_errors, records_read=len(seen))
+            staging.add(values, extra, line)
+
+        _validated_rows(rf, progress, keep)
         staging.flush()
         return _merge_stage(warehouse, rf, staging.count)
+
+
+def validated_records(rf: RecordFile, progress: ProgressFn | None = None) -> list[dict[str, object]]:
+    """Every row of `rf` as a validated record (field name -> value), or FileRejected."""
+    names = rf.record_type.field_names
+    rows: list[dict[str, object]] = []
+    _validated_rows(rf, progress, lambda values, _extra, _line: rows.append(dict(zip(names, values))))
+    return rows
+
+
+def load_tips(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
+    """A tips file: validated exactly as any contract file, then its rows go into cases in the operational
+    store (`import_tips`, one store transaction) and only their de-identified signals into the warehouse's
+    `hotline_signals` (one warehouse transaction). Raises FileRejected, having changed nothing in either.
+
+    Order: the warehouse transaction opens first; inside it the store imports the tips and the signals are
+    written; the store commits only after the warehouse insert succeeded, and the warehouse commits last.
+    Any failure up to the store's commit rolls back both. The one window left (the store committed, then
+    the warehouse commit fails) leaves cases without their signals: harmless, since a case alone tells an
+    analyst nothing, and a second ingest of the file, idempotent on (source, record_id), writes the signals.
+    The other order could leave signals pointing at cases that do not exist.
+    """
+    rows = validated_records(rf, progress)
+    records = len(rows)
+    with warehouse.transaction():
+        with hotline.case_import(hotline.case_settings(warehouse)) as (session, keyring):
+            hotline.stage_signals(warehouse, hotline.import_tip_rows(session, keyring, rows))
+            loaded = _merge_signals(warehouse, rf, records)
+    return loaded
+
+
+def merge_staged_signals(warehouse: Warehouse) -> tuple[int, int]:
+    """The staged signals into `hotline_signals`: a tip loaded again with the same signal is unchanged, one
+    whose signal changed replaces it. Returns (unchanged, updated)."""
+    staged = hotline.STAGED_SIGNALS
+    compared = list(table(SIGNALS_TABLE).column_names)
+    unchanged = warehouse.rows(unchanged_staged_sql(SIGNALS_TABLE, staged, compared))[0][0]
+    updated = warehouse.rows(replace_existing_sql(SIGNALS_TABLE, staged))[0][0]
+    warehouse.run(insert_by_name_sql(SIGNALS_TABLE, f"SELECT * FROM {staged}"))
+    warehouse.run(hotline.drop_staged_sql())
+    return unchanged, updated
+
+
+def _merge_signals(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoaded:
+    """The staged signals merged; the load is counted in `batches` under `hotline_signals`."""
+    unchanged, updated = merge_staged_signals(warehouse)
+    return _record_batch(warehouse, rf, SIGNALS_TABLE, records, records - unchanged - updated, updated)
 
 
 def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoaded:
@@ -215,12 +283,19 @@ def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoad
     updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
     warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
     warehouse.run(f"DROP TABLE {STAGE}")
-    inserted = records - unchanged - updated
+    return _record_batch(warehouse, rf, table, records, records - unchanged - updated, updated, batch_id)
+
+
+def insert_batch_sql() -> str:
+    return ("INSERT INTO batches (batch_id, record_type, file_name, sha256, records, inserted, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def _record_batch(warehouse: Warehouse, rf: RecordFile, table: str, records: int, inserted: int, updated: int,
+                  batch_id: int | None = None) -> FileLoaded:
+    if batch_id is None:
+        batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
     sha256 = _file_sha256(rf.path)
-    warehouse.run(
-        "INSERT INTO batches (batch_id, record_type, file_name, sha256, records, inserted, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, table, rf.label, sha256, records, inserted, updated],
-    )
+    warehouse.run(insert_batch_sql(), [batch_id, table, rf.label, sha256, records, inserted, updated])
     return FileLoaded(rf.label, table, records, inserted, updated, batch_id, sha256)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harborlight.contract.schema import RECORD_TYPES
+from harborlight.stages.tables import RECORD_TABLES
 from harborlight.stages import SCHEMA_VERSION, StageState, freshness, schema_version
 from harborlight.warehouse import Warehouse, record_counts_sql
 
@@ -62,8 +62,8 @@ def trade_name_owner_references_sql() -> str:
 
 def warehouse_status(warehouse: Warehouse) -> Status:
     status = Status()
-    for name in RECORD_TYPES:
-        status.counts[name] = dict(warehouse.rows(record_counts_sql(name)))
+    for name, table in RECORD_TABLES.items():  # tips are counted by their signals: the tips are in cases
+        status.counts[name] = dict(warehouse.rows(record_counts_sql(table)))
     batches, last = warehouse.rows("SELECT count(*), max(loaded_at) FROM batches")[0]
     status.batches, status.last_loaded = batches, (last.isoformat(sep=" ", timespec="seconds") if last else None)
     status.references = [

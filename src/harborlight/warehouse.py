@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,10 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from harborlight.contract.schema import RECORD_TYPES
 from harborlight.errors import Stale, WarehouseError
 from harborlight.stages import migrations
-from harborlight.stages.tables import BOOKKEEPING, column_name, record_columns, replace_table
+from harborlight.stages.tables import BOOKKEEPING, RECORD_TABLES, column_name, record_columns, replace_table
 
 __all__ = [
     "BOOKKEEPING", "Warehouse", "column_name", "record_columns", "record_counts_sql", "replace_existing_sql",
@@ -75,6 +75,8 @@ class Warehouse:
         try:
             if not read_only:
                 self.migrated = migrations.prepare(self)
+                if any(m.rewrites_file for m in self.migrated):
+                    self._rewrite()
             elif migrations.pending(self):
                 self._read_upgraded_copy()
         except BaseException:
@@ -112,6 +114,23 @@ class Warehouse:
             f"{migrations.SCHEMA_VERSION}); read through an upgraded copy: run `harborlight migrate` "
             "to upgrade it in place")
 
+    def _rewrite(self) -> None:
+        """Replace the file with a copy of its live data: what a migration dropped (tip text) is not left
+        in the old file's free blocks. The copy is made beside the file and moved over it."""
+        fresh = self.path.with_name(self.path.name + ".rewrite")
+        for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        current = self.rows("SELECT current_database()")[0][0]
+        self.run(migrations.attach_sql(str(fresh), "rewritten"))
+        try:
+            self.run(migrations.copy_database_sql(current, "rewritten"))
+        finally:
+            self.run("DETACH rewritten")
+        self.con.close()
+        os.replace(fresh, self.path)
+        self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+        self.con = self._connect(self.path, False)
+
     def run(self, sql: str, params: list | tuple | None = None) -> duckdb.DuckDBPyConnection:
         """Execute one statement; a failure names the SQL that failed."""
         try:
@@ -136,8 +155,8 @@ class Warehouse:
             self.con.unregister("arrow_input")
 
     def record_count(self) -> int:
-        """How many records the record tables hold, all files together."""
-        return sum(self.rows(f"SELECT count(*) FROM {name}")[0][0] for name in RECORD_TYPES)
+        """How many records the record tables hold, all files together (tips as their signals)."""
+        return sum(self.rows(f"SELECT count(*) FROM {name}")[0][0] for name in RECORD_TABLES.values())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -2,7 +2,7 @@
 
 Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab
 or carriage return) are written with a leading apostrophe, so text that came
-from public records or tips is never evaluated when an analyst opens the file.
+from public records is never evaluated when an analyst opens the file.
 """
 
 from __future__ import annotations

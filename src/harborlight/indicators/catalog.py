@@ -6,7 +6,7 @@ as (entity_id, strength 0..1, record_type, source, record_id, excerpt).
 
 What no indicator reads: a person's name, a business's name, or any word for an
 ethnicity, a nationality or a language. Business names are used only to find which
-business a hotline tip concerns, never as evidence. Tests swap names and add and remove
+business a hotline signal concerns, never as evidence. Tests swap names and add and remove
 such words, and require every score to stay the same.
 
 Network context (shared control with high-risk businesses) belongs to the network
@@ -231,11 +231,15 @@ def tip_strength(text: str | None) -> float:
     return 1.0 if tip_categories(text) else TIP_WITHOUT_CONDUCT
 
 
-def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
-    """Tips that name a business's name or phone, when that points to exactly one business.
+def hotline_signals_sql() -> str:
+    return "SELECT source, record_id, business_name, phone, received_on, categories FROM hotline_signals"
 
-    The tip's text is never part of the evidence: a tip can carry a survivor's details.
-    It is read only to weigh the tip (`tip_strength`).
+
+def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
+    """Hotline signals that name a business's name or phone, when that points to exactly one business.
+
+    The warehouse holds no tip text: a tip's text stays in its case, and the signal carries the conduct
+    codes the text matched (`tip_categories`); those weigh the tip, as `tip_strength` would.
     """
     by_name: dict[str, set[str]] = defaultdict(set)
     by_phone: dict[str, set[str]] = defaultdict(set)
@@ -245,17 +249,16 @@ def _hotline(warehouse: Warehouse) -> list[EvidenceRow]:
         if phone:
             by_phone[phone].add(entity_id)
     rows = []
-    tips = warehouse.rows("SELECT source, record_id, business_name, phone, channel, received_at, text FROM tips")
-    for source, record_id, name, phone, channel, received, text in tips:
+    for source, record_id, name, phone, received, categories in warehouse.rows(hotline_signals_sql()):
         named = by_name.get(normalize_business_name(name) or "", set())
         called = by_phone.get(normalize_phone(phone) or "", set())
         candidates = (named & called) or (called if len(called) == 1 else set()) or (named if len(named) == 1 else set())
         if len(candidates) == 1:
             (entity_id,) = candidates
-            strength = tip_strength(text)
+            strength = 1.0 if categories else TIP_WITHOUT_CONDUCT
             what = "reports coercion or conduct" if strength == 1.0 else "reports no conduct"
-            note = f"hotline tip by {channel} on {received:%Y-%m-%d}, {what} (contents withheld)"
-            rows.append((entity_id, strength, "tips", source, record_id, note))
+            note = f"hotline contact on {received:%Y-%m-%d}, {what} (case details stay with the advocates)"
+            rows.append((entity_id, strength, "hotline_signals", source, record_id, note))
     return rows
 
 

@@ -53,7 +53,7 @@ def evidence_source_kinds_sql() -> str:
            CASE e.record_type
              WHEN 'listings' THEN coalesce(l.site_kind, 'listing')
              WHEN 'reviews' THEN coalesce(rl.site_kind, 'listing')
-             WHEN 'tips' THEN 'hotline'
+             WHEN 'hotline_signals' THEN 'hotline'
              WHEN 'licenses' THEN 'licensing'
              ELSE e.record_type
            END AS source_kind

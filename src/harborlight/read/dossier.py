@@ -3,15 +3,18 @@ its network, and the people tied to it (protected ones as pseudonyms)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
+from harborlight.cases.signals import Signal
 from harborlight.errors import NotFound
 from harborlight.indicators.explain import explain_risk
 from harborlight.protection import Protection
 from harborlight.read import records
 from harborlight.read.freshness import require_current
+from harborlight.read.hotline import HotlineSummary, hotline_summary
 from harborlight.resolve.explain import explain_entity
 from harborlight.resolve.mentions import record_key_parts
 from harborlight.read.guard import Guard
@@ -26,7 +29,7 @@ class BusinessRecord(NamedTuple):
     record_id: str
     name: str | None  # the business's name as the record gives it
     when: date | datetime | None  # its date: filed, issued, first seen, posted, received
-    text: str | None  # a review's text, a tip's text as the role may see it
+    text: str | None  # a review's text as the role may see it
 
 
 class IndicatorFact(NamedTuple):
@@ -83,6 +86,8 @@ class BusinessDossier:
     network_id: str | None  # None outside every network, or before `harborlight networks`
     people: tuple[TiedPerson, ...]
     joins: tuple[JoinReason, ...] = ()  # why its records were joined: each scored pair that joined two
+    # The hotline contacts about it, as counts (read/hotline.py): never a tip's text or a case's details.
+    hotline: HotlineSummary = HotlineSummary()
 
 
 def business_sql() -> str:
@@ -145,15 +150,14 @@ def _risk(warehouse: Warehouse, business_id: str, guard: Guard) -> Risk | None:
                 tuple(explained.source_kinds), bool(explained.held_below_high))
 
 
-def _records(warehouse: Warehouse, business_id: str, guard: Guard, scored: bool) -> tuple[BusinessRecord, ...]:
-    """Its own records, its listings' reviews, and the tips scoring tied to it (none before scoring)."""
+def _records(warehouse: Warehouse, business_id: str, guard: Guard) -> tuple[BusinessRecord, ...]:
+    """Its own records and its listings' reviews. Hotline contacts are not records here: they are cases,
+    and the dossier counts them (`hotline`)."""
     mentioned = [BusinessRecord(t, s, r, guard.text(name), when, None)
                  for t, s, r, name, when in warehouse.rows(mention_records_sql(), [business_id])]
     reviewed = [BusinessRecord("reviews", s, r, None, posted, text)
                 for s, r, text, _, posted in records.reviews(warehouse, [business_id], guard)]
-    tipped = [BusinessRecord("tips", s, r, None, received, text)
-              for s, r, received, text in (records.tips(warehouse, business_id, guard) if scored else [])]
-    return tuple(mentioned + reviewed + tipped)
+    return tuple(mentioned + reviewed)
 
 
 def _joins(warehouse: Warehouse, business_id: str, guard: Guard) -> tuple[JoinReason, ...]:
@@ -170,8 +174,10 @@ def _ref(unique_id: str) -> str:
 
 
 def business_dossier(warehouse: Warehouse, business_id: str, viewer: Viewer,
-                     protection: Protection | None = None) -> BusinessDossier:
-    """Everything the warehouse holds about one business, as `viewer` may see it. NotFound for an unknown id."""
+                     protection: Protection | None = None, extra_signals: Sequence[Signal] = ()) -> BusinessDossier:
+    """Everything the warehouse holds about one business, as `viewer` may see it. NotFound for an unknown id.
+    `extra_signals`: hotline signals an advocate confirmed in the operational store, counted with the
+    warehouse's (each case once)."""
     tables = require_current(warehouse, "resolve")
     found = warehouse.rows(business_sql(), [business_id]) if "entities" in tables else []
     if not found:
@@ -187,6 +193,7 @@ def business_dossier(warehouse: Warehouse, business_id: str, viewer: Viewer,
     network = warehouse.rows(network_of_sql(), [business_id]) if "network_members" in tables else []
     return BusinessDossier(
         business_id, guard.text(name) or business_id, address, city, state, zip_code,
-        _records(warehouse, business_id, guard, "indicator_evidence" in tables),
+        _records(warehouse, business_id, guard),
         _risk(warehouse, business_id, guard) if "business_scores" in tables else None, premises,
-        network[0][0] if network else None, people, _joins(warehouse, business_id, guard))
+        network[0][0] if network else None, people, _joins(warehouse, business_id, guard),
+        hotline_summary(warehouse, [business_id], extra_signals))

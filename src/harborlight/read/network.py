@@ -8,15 +8,18 @@ whom the protection rule now protects makes the read refuse (it is not quietly d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from harborlight.cases.signals import Signal
 from harborlight.errors import NotFound, UsageError
 from harborlight.protection import Protection, ProtectionViolation
 from harborlight.read.dates import business_dates, dated_timeline
 from harborlight.read.freshness import require_current
 from harborlight.read.guard import Guard
+from harborlight.read.hotline import HotlineSummary, hotline_summary
 from harborlight.read.viewer import Viewer
 from harborlight.respond.outcomes import operations_by_network
 from harborlight.warehouse import Warehouse
@@ -100,6 +103,8 @@ class NetworkView:
     protected_ties: tuple[ProtectedTie, ...]  # each protected person's pseudonym, and the businesses they are tied to
     operations: tuple[str, ...] = ()  # enforcement operations that named its businesses
     cities: tuple[str, ...] = ()  # "Miami, FL", the places its businesses are in
+    # The hotline contacts about its businesses, as counts (read/hotline.py): never a case's details.
+    hotline: HotlineSummary = HotlineSummary()
 
     @property
     def protected(self) -> list[str]:
@@ -216,9 +221,11 @@ def _controller(warehouse: Warehouse, guard: Guard, network_id: str, person_id: 
 
 
 def network_view(warehouse: Warehouse, network_id: str, viewer: Viewer,
-                 protection: Protection | None = None, today: date | None = None) -> NetworkView:
+                 protection: Protection | None = None, today: date | None = None,
+                 extra_signals: Sequence[Signal] = ()) -> NetworkView:
     """One network as `viewer` may see it, its timeline dated by each business's own records up to
-    `today` (`read/dates.py`). Raises NotFound for an unknown id."""
+    `today` (`read/dates.py`). Raises NotFound for an unknown id. `extra_signals`: hotline signals an
+    advocate confirmed in the operational store, counted with the warehouse's (each case once)."""
     tables = require_current(warehouse, "networks")
     risk = _require_network(warehouse, tables, network_id)
     guard = Guard.of(warehouse, viewer, protection)
@@ -234,7 +241,8 @@ def network_view(warehouse: Warehouse, network_id: str, viewer: Viewer,
                       for person_id, businesses in warehouse.rows(protected_ties_sql(), [network_id, network_id]))
     operations = tuple(guard.text(op) for op, _ in operations_by_network(warehouse, network_id))
     cities = tuple(f"{city}, {state}" if state else city for city, state in warehouse.rows(cities_sql(), [network_id]))
-    return NetworkView(network_id, risk, members, controllers, timeline, protected, operations, cities)
+    hotline = hotline_summary(warehouse, [m.business_id for m in members], extra_signals)
+    return NetworkView(network_id, risk, members, controllers, timeline, protected, operations, cities, hotline)
 
 
 def controller(warehouse: Warehouse, network_id: str, person_id: str, viewer: Viewer,

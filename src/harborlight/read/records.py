@@ -1,7 +1,8 @@
-"""Record text as the read layer lets it out: indicator excerpts, reviews, tips, each through the guard.
+"""Record text as the read layer lets it out: indicator excerpts and reviews, each through the guard.
 
-These are the only functions that read the raw text tables (`reviews`, `tips`) and the
-excerpts in `indicator_evidence` for an output; packets and dossiers take their text from here.
+These are the only functions that read the raw text table (`reviews`) and the excerpts in
+`indicator_evidence` for an output; packets and dossiers take their text from here. Hotline tips have no
+text in the warehouse: their signals are read by read/hotline.py.
 """
 
 from __future__ import annotations
@@ -36,22 +37,6 @@ def indicator_evidence(warehouse: Warehouse, business_ids: list[str], guard: Gua
             for row in warehouse.rows(indicator_evidence_sql(len(business_ids)), business_ids)]
 
 
-def tip_languages_sql(n: int) -> str:
-    """The languages of hotline tips an indicator tied to one of `n` businesses (English aside)."""
-    return f"""
-    SELECT DISTINCT t.language, t.source, t.record_id FROM indicator_evidence ev
-    JOIN tips t ON ev.record_type = 'tips' AND t.source = ev.source AND t.record_id = ev.record_id
-    WHERE ev.entity_id IN ({','.join('?' * n)}) AND t.language IS NOT NULL AND t.language <> 'en'
-    ORDER BY 2, 3, 1"""
-
-
-def tip_languages(warehouse: Warehouse, business_ids: list[str]) -> list[tuple[str, str, str]]:
-    """(language, source, record_id) of the non-English tips about these businesses. Tip text is not read."""
-    if not business_ids or not warehouse.table_exists("indicator_evidence"):
-        return []
-    return warehouse.rows(tip_languages_sql(len(business_ids)), business_ids)
-
-
 def reviews_sql(n: int) -> str:
     """Reviews of the listings of `n` businesses."""
     return f"""
@@ -66,18 +51,3 @@ def reviews(warehouse: Warehouse, business_ids: list[str], guard: Guard) -> list
         return []
     return [(source, record_id, guard.text(text), business, posted)
             for source, record_id, text, business, posted in warehouse.rows(reviews_sql(len(business_ids)), business_ids)]
-
-
-def tips_sql() -> str:
-    """The hotline tips an indicator tied to one business, with their text (for the guard to withhold)."""
-    return """
-    SELECT DISTINCT t.source, t.record_id, t.received_at, t.text FROM indicator_evidence ev
-    JOIN tips t ON ev.record_type = 'tips' AND t.source = ev.source AND t.record_id = ev.record_id
-    WHERE ev.entity_id = ? ORDER BY 1, 2"""
-
-
-def tips(warehouse: Warehouse, business_id: str, guard: Guard) -> list[tuple]:
-    """(source, record_id, received_at, text) of the tips about one business; the text as the role may see it.
-    Only after scoring: scoring ties tips to businesses."""
-    return [(source, record_id, received, guard.tip(text))
-            for source, record_id, received, text in warehouse.rows(tips_sql(), [business_id])]

@@ -24,6 +24,7 @@ from harborlight.protection import refuse_unsafe_output
 from harborlight.read import records
 from harborlight.read.dates import business_dates, dated_timeline
 from harborlight.read.guard import Guard
+from harborlight.read.hotline import LANGUAGE_NAMES, HotlineSummary
 from harborlight.read.viewer import ANALYST
 from harborlight.report.diagram import network_diagram, render_svg
 from harborlight.report.page import Html, document, escape, items, lines, plural, table
@@ -44,8 +45,6 @@ LANGUAGE_WORDS = {
     "zh": r"\b(mandarin|cantonese|chinese)\b", "ko": r"\bkorean\b", "th": r"\bthai\b",
     "vi": r"\bvietnamese\b", "es": r"\bspanish\b", "tl": r"\b(tagalog|filipino)\b",
 }
-LANGUAGE_NAMES = {"zh": "Mandarin or Cantonese", "ko": "Korean", "th": "Thai", "vi": "Vietnamese",
-                  "es": "Spanish", "tl": "Tagalog", "en": "English"}
 
 
 @dataclass
@@ -63,6 +62,9 @@ class Packet:
     instructions: list[str] = field(default_factory=lambda: list(STANDING_INSTRUCTIONS))
     operations: list[str] = field(default_factory=list)
     cities: list[str] = field(default_factory=list)  # "Tampa, FL": where the network's businesses are, most first
+    # Hotline cases as counts and languages only (issue 13, part 6): never a case's details.
+    hotline: str = ""  # "3 hotline contacts mention this network; languages needed: Korean"
+    hotline_contacts: int = 0
 
 
 def indicator_words(indicator_id: str) -> str:
@@ -95,12 +97,14 @@ def place_text(city: str | None, state: str | None) -> str:
     return ", ".join(p for p in (city, state) if p)
 
 
-def _languages(warehouse: Warehouse, members: list[str], guard: Guard) -> tuple[list[str], list[str]]:
-    """Languages the evidence shows workers need: tip languages, and languages that reviews name."""
+def _languages(warehouse: Warehouse, members: list[str], guard: Guard,
+               hotline: HotlineSummary = HotlineSummary()) -> tuple[list[str], list[str]]:
+    """Languages the evidence shows workers need: the languages hotline contacts needed (counted, never
+    cited by case), and languages that reviews name."""
     found: dict[str, str] = {}
     if members:
-        for code, source, record_id in records.tip_languages(warehouse, members):
-            found.setdefault(code, f"hotline tip {source}:{record_id} was in this language")
+        for code in hotline.languages:
+            found.setdefault(code, "hotline contacts about these businesses needed this language")
         for source, record_id, text, _, _ in records.reviews(warehouse, members, guard):
             for code, pattern in LANGUAGE_WORDS.items():
                 if re.search(pattern, text, re.IGNORECASE) and re.search(r"\b(spoke|speak|speaks|spoken)\b", text, re.IGNORECASE):
@@ -250,7 +254,8 @@ def packet_from_view(
     evidence = grouped_evidence(records.indicator_evidence(warehouse, members, guard))
     places = {b: (city, state) for b, city, state in warehouse.rows(member_places_sql(), [members])} if members else {}
     names = {b: name for b, name, _, _ in view.members}
-    languages, language_evidence = _languages(warehouse, members, guard)
+    hotline = view.hotline
+    languages, language_evidence = _languages(warehouse, members, guard, hotline)
     states = {(s or "").strip().upper() for _, s in places.values() if s}
     cities = {(c or "").strip().upper() for c, _ in places.values() if c}
     services, unmet = _services(warehouse, states, cities, languages, members)
@@ -278,6 +283,8 @@ def packet_from_view(
         unmet_needs=unmet,
         operations=list(view.operations),
         cities=_cities(places),
+        hotline=hotline.phrase("this network") + ".",
+        hotline_contacts=hotline.contacts,
     )
 
 
@@ -347,6 +354,7 @@ def render_html(packet: Packet, diagram_svg: str = "") -> str:
                for t in packet.timeline], nowrap=[3, 4]),
         "<h2 id='victims'>Potential victims</h2>",
         f"<p>About {packet.potential_victims} potential victims. Languages: {escape(', '.join(packet.languages))}.</p>",
+        f"<p id='hotline'>{escape(packet.hotline)}</p>" if packet.hotline else "",
         items(packet.language_evidence),
         "<h2 id='services'>Victim-services plan</h2>",
         f"<p class='note'>Providers in the network's area, nearest first: its own cities, then those within "

@@ -64,7 +64,7 @@ def _ingest(run: StageRun | None) -> StageState:
 # Why a stage is stale when records it reads were loaded after its run.
 RECORDS_LOADED = {
     "resolve": "records were loaded after the last resolve",
-    "score": "records that scores read (reviews, tips, listings, licenses) were loaded after scoring",
+    "score": "records that scores read (reviews, hotline signals, listings, licenses) were loaded after scoring",
     "networks": "records were loaded after the networks were found",
 }
 

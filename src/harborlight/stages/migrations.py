@@ -18,9 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from harborlight.contract.schema import TIPS
 from harborlight.errors import Stale
 from harborlight.stages.runs import record_run, records_fingerprint
-from harborlight.stages.tables import BOOKKEEPING_STAGE, create_kept_tables, create_table_sql
+from harborlight.stages.tables import (
+    BOOKKEEPING_STAGE,
+    CASE_FILE_RECORDS,
+    SIGNALS_TABLE,
+    create_kept_tables,
+    create_table_sql,
+)
 
 if TYPE_CHECKING:
     from harborlight.warehouse import Warehouse
@@ -31,6 +38,9 @@ class Migration:
     version: int
     description: str
     apply: Callable[[Warehouse], None]
+    # DuckDB leaves a dropped table's bytes in the file's free blocks: a migration that drops text no one
+    # may read any more has the file rewritten afterwards (Warehouse opens a copy of its live data only).
+    rewrites_file: bool = False
 
 
 def _exists(warehouse: Warehouse, name: str) -> bool:
@@ -83,8 +93,42 @@ def _record_stage_runs(warehouse: Warehouse) -> None:
                    {"resolve": resolved, "score": scored}, run_at)
 
 
+def old_tips_sql() -> str:
+    """The tips an older harborlight kept in the warehouse, with every contract field."""
+    return f"SELECT {', '.join(TIPS.field_names)} FROM {CASE_FILE_RECORDS} ORDER BY source, record_id"
+
+
+def retag_tip_evidence_sql() -> str:
+    return f"UPDATE indicator_evidence SET record_type = '{SIGNALS_TABLE}' WHERE record_type = '{CASE_FILE_RECORDS}'"
+
+
+def _tips_into_cases(warehouse: Warehouse) -> None:
+    """Version 2: hotline tips leave the warehouse. The rows of the old `tips` table are imported into cases
+    in the operational store (the store and case keys of the warehouse's data dir, as the CLI opens them),
+    their de-identified signals are written to `hotline_signals`, evidence that cited a tip cites its
+    signal, and `tips` is dropped with its text. The store commits inside the warehouse's transaction,
+    after the signals are written (see ingest.load_tips on the order); importing is idempotent, so a
+    migration that fails after the store committed is simply run again."""
+    from harborlight.ingest import merge_staged_signals
+    from harborlight.stages import hotline
+
+    warehouse.run(create_table_sql(SIGNALS_TABLE, if_missing=True))
+    if not _exists(warehouse, CASE_FILE_RECORDS):
+        return
+    rows = warehouse.dicts(old_tips_sql())
+    if rows:
+        with hotline.case_import(hotline.case_settings(warehouse)) as (session, keyring):
+            hotline.stage_signals(warehouse, hotline.import_tip_rows(session, keyring, rows))
+            merge_staged_signals(warehouse)
+    if _exists(warehouse, "indicator_evidence"):
+        warehouse.run(retag_tip_evidence_sql())
+    warehouse.run(f"DROP TABLE {CASE_FILE_RECORDS}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "stage runs: stage_runs, resolution_runs.parameters, earlier runs recorded", _record_stage_runs),
+    Migration(2, "hotline tips into cases in the operational store; the warehouse keeps hotline_signals only",
+              _tips_into_cases, rewrites_file=True),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -110,6 +154,15 @@ def pending(warehouse: Warehouse) -> list[Migration]:
     if version is None:
         return []
     return [m for m in MIGRATIONS if m.version > version]
+
+
+def attach_sql(path: str, alias: str) -> str:
+    """ATTACH takes no parameters: the path is quoted as a string literal."""
+    return f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {alias}"
+
+
+def copy_database_sql(source: str, target: str) -> str:
+    return f'COPY FROM DATABASE "{source}" TO {target}'
 
 
 def insert_migration_sql() -> str:

@@ -9,7 +9,7 @@ What each stage's fingerprint covers:
 |---|---|---|
 | ingest | the sha256 of the files it loaded | - |
 | resolve | the loads that changed the records it reads (`records_fingerprint`) | the last ingest run |
-| score | the same, over the records it reads (reviews, tips, ...) | resolve |
+| score | the same, over the records it reads (reviews, hotline signals, ...) | resolve |
 | networks | the same, over the records it reads | resolve, score |
 
 Which records each stage reads is declared in tables.py (`RECORDS_READ`). A load that
@@ -60,9 +60,12 @@ def fingerprint(parts: list[str]) -> str:
 
 def records_fingerprint(warehouse: Warehouse, stage: str, up_to_batch: int | None = None) -> str:
     """What the record tables `stage` reads hold, as the loads that changed them."""
-    from harborlight.stages.tables import RECORDS_READ
+    from harborlight.stages.tables import CASE_FILE_RECORDS, RECORDS_READ, SIGNALS_TABLE
 
-    rows = warehouse.rows(changed_batches_sql(), [list(RECORDS_READ[stage]), up_to_batch, up_to_batch])
+    read = list(RECORDS_READ[stage])
+    if SIGNALS_TABLE in read:  # loads of tips made before migration 2 are recorded under the file's name
+        read.append(CASE_FILE_RECORDS)
+    rows = warehouse.rows(changed_batches_sql(), [read, up_to_batch, up_to_batch])
     return fingerprint([f"{batch_id}:{sha}" for batch_id, sha in rows])
 
 

@@ -6,7 +6,9 @@ that writes it and the consumers that read it; tests/test_stages.py checks that 
 the code names is declared here and that the pipeline builds each one exactly as declared.
 
 Record tables are declared by the data contract (contract/schema.py): one per record type,
-named like its file, with its fields and the bookkeeping columns below.
+named like its file, with its fields and the bookkeeping columns below; all but `tips`. A hotline
+tip goes into the case file in the operational store (harborlight.cases.intake), and the warehouse keeps
+only its de-identified signal, `hotline_signals`: no tip text and no survivor field.
 """
 
 from __future__ import annotations
@@ -30,8 +32,16 @@ BOOKKEEPING_STAGE = "bookkeeping"
 # consumers as they stand, never through a stage's tables.
 RECORDS_READ = {
     "resolve": ("fictitious_names", "filings", "licenses", "listings", "officers"),
-    "score": ("licenses", "listings", "reviews", "tips"),
+    "score": ("licenses", "listings", "reviews", "hotline_signals"),
     "networks": ("filings", "licenses", "officers"),
+}
+
+# The contract file whose records never enter the warehouse, and the table its signals go to instead.
+CASE_FILE_RECORDS = "tips"
+SIGNALS_TABLE = "hotline_signals"
+# The warehouse table each contract file loads into (status counts records by these).
+RECORD_TABLES: dict[str, str] = {
+    name: (SIGNALS_TABLE if name == CASE_FILE_RECORDS else name) for name in RECORD_TYPES
 }
 
 # Columns every record table carries besides the contract's fields.
@@ -122,8 +132,14 @@ def _declared() -> list[Table]:
     ]
     tables += [
         Table(rt.name, "ingest", tuple(Column(n, t) for n, t in record_columns(rt)), rt.description, kept=True)
-        for rt in RECORD_TYPES.values()
+        for rt in RECORD_TYPES.values() if rt.name != CASE_FILE_RECORDS
     ]
+    tables.append(Table(
+        SIGNALS_TABLE, "ingest",
+        _cols("source VARCHAR, record_id VARCHAR, case_ref VARCHAR, received_on DATE, business_name VARCHAR, "
+              "phone VARCHAR, address VARCHAR, categories VARCHAR[], languages VARCHAR[]"),
+        "what analysts may know of a hotline contact: its case reference, day, the business, phone or street "
+        "address it mentions, conduct codes and languages needed (never its text)", kept=True))
     tables += [
         Table(f"{model}_mentions", "resolve", _cols(_MENTION_KEY + columns + _PLACE),
               f"a normalized {model} mention with its entity_id")

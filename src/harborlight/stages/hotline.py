@@ -1,0 +1,130 @@
+"""Hotline tips as the warehouse may hold them: a tip goes into the case file in the operational store
+(`harborlight.cases.intake.import_tips`), and the warehouse keeps only its de-identified signal.
+
+A signal row (`hotline_signals`) holds the tip's source and record id (so evidence can cite it), the
+case reference, the day of contact, the business name and phone the tip mentions, the location only when
+it is a street address (a number and a street, as usaddress reads it), the conduct codes
+(`indicators.catalog.tip_categories`, computed by the import) and the languages needed other than English.
+Never the tip's text, its reporter, or any survivor field.
+
+Ingest (a `tips` file) and migration 2 (a warehouse that still has a `tips` table) both come here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import usaddress
+
+from harborlight.config import Settings
+from harborlight.stages.tables import SIGNALS_TABLE, table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from harborlight.warehouse import Warehouse
+
+STAGED_SIGNALS = "stage_signals"
+ENGLISH = "en"
+
+
+def street_address(location: str | None) -> str | None:
+    """`location` when usaddress reads it as a street address with a number and a street; None otherwise
+    (a city, a landmark, a description), so nothing but an address leaves the tip this way."""
+    text = (location or "").strip()
+    if not text:
+        return None
+    try:
+        parts, kind = usaddress.tag(text)
+    except usaddress.RepeatedLabelError:
+        return None
+    if kind != "Street Address" or not parts.get("AddressNumber") or not parts.get("StreetName"):
+        return None
+    return text
+
+
+def languages_needed(language: str | None) -> list[str]:
+    """The contact's language as a list of ISO codes, English (which every hotline speaks) left out."""
+    code = (language or "").strip().lower()
+    return [code] if code and code != ENGLISH else []
+
+
+def _day(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+
+
+def _blank(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def signal_rows(rows: Sequence[Mapping[str, object]], imported: Sequence) -> list[tuple]:
+    """One signal row per imported tip, in `hotline_signals`' column order. `rows` are the validated tips
+    rows given to `import_tips`; `imported` its ImportedTips, matched to them by (source, record_id)."""
+    by_key = {(str(r["source"]), str(r["record_id"])): r for r in rows}
+    out = []
+    for tip in imported:
+        row = by_key[(str(tip.source), str(tip.record_id))]
+        out.append((
+            tip.source, tip.record_id, tip.case_ref, _day(tip.received_at), _blank(row.get("business_name")),
+            _blank(row.get("phone")), street_address(row.get("location_text")), list(tip.categories),
+            languages_needed(tip.language),
+        ))
+    return out
+
+
+def stage_signals_sql() -> str:
+    return f"CREATE OR REPLACE TEMP TABLE {STAGED_SIGNALS} AS SELECT * FROM {SIGNALS_TABLE} LIMIT 0"
+
+
+def insert_staged_sql() -> str:
+    columns = ", ".join(table(SIGNALS_TABLE).column_names)
+    return f"INSERT INTO {STAGED_SIGNALS} ({columns}) VALUES ({', '.join('?' * len(table(SIGNALS_TABLE).columns))})"
+
+
+def drop_staged_sql() -> str:
+    return f"DROP TABLE {STAGED_SIGNALS}"
+
+
+def stage_signals(warehouse: Warehouse, rows: Iterable[tuple]) -> None:
+    """The signal rows into a temporary table, for the caller to merge into `hotline_signals`."""
+    warehouse.run(stage_signals_sql())
+    rows = list(rows)
+    if rows:
+        warehouse.con.executemany(insert_staged_sql(), rows)
+
+
+def case_settings(warehouse: Warehouse) -> Settings:
+    """The settings of the data dir that holds `warehouse`: the same the CLI would use for it (the store in
+    HARBORLIGHT_DATABASE_URL, or SQLite beside the warehouse; the case keys as the settings place them)."""
+    return Settings(data_dir=warehouse.path.parent)
+
+
+@contextmanager
+def case_import(settings: Settings) -> Iterator[tuple[Session, object]]:
+    """A writing session of the operational store and the case keyring: what `import_tips` needs.
+    The session commits when the block ends without an error, and not at all otherwise."""
+    from harborlight.cases.keys import open_keyring
+    from harborlight.store.database import open_store
+
+    keyring = open_keyring(settings)
+    store = open_store(settings)
+    try:
+        with store.writing() as session:
+            yield session, keyring
+    finally:
+        store.close()
+
+
+def import_tip_rows(session: Session, keyring: object, rows: Sequence[Mapping[str, object]]) -> list[tuple]:
+    """Import the tips into cases (idempotent on (source, record_id)) and return their signal rows."""
+    from harborlight.cases.intake import import_tips
+
+    return signal_rows(rows, import_tips(session, keyring, rows))
