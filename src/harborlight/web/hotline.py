@@ -1,7 +1,7 @@
 """What analysts and investigators see of hotline cases: counts, never a survivor.
 
-`hotline_signals_for` reads the advocate-confirmed links of the case store (cases.signals) for some
-businesses; `summarize` folds them into `HotlineSignals`: how many cases mention them, how (by name, phone
+`hotline_signals_for` reads the signals about some businesses: the warehouse's, which the read layer
+merges with the advocate-confirmed links of the case store (cases.signals); `summarize` folds them into `HotlineSignals`: how many cases mention them, how (by name, phone
 or address), when, the conduct codes in words and the languages needed. A Signal carries no survivor
 field and no word of the caller, and neither does this summary; case references stay out of it too.
 """
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from harborlight.cases.signals import Signal, confirmed_signals
 from harborlight.indicators.catalog import INDICATORS
-from harborlight.respond.packet import LANGUAGE_NAMES
+from harborlight.read.hotline import LANGUAGE_NAMES, hotline_signals
 from harborlight.web.context import Context
 
 MENTION_KINDS = ("business_name", "phone", "address")
@@ -34,13 +34,19 @@ class HotlineSignals(BaseModel):
     languages: list[str]  # languages the callers needed, in words (English aside)
 
 
+def confirmed_in_store(context: Context, entity_ids: Iterable[str] | None = None) -> list[Signal]:
+    """The links advocates confirmed in the case store, for these businesses (all when None)."""
+    with context.store.session() as session:
+        return confirmed_signals(session, None if entity_ids is None else sorted(set(entity_ids)))
+
+
 def hotline_signals_for(context: Context, entity_ids: Iterable[str]) -> list[Signal]:
-    """The confirmed signals of the store for these businesses (the read layer takes them as extra_signals)."""
+    """Every signal about these businesses: the warehouse's (tips imported, tied by scoring) merged by the
+    read layer with those advocates confirmed in the store."""
     ids = sorted(set(entity_ids))
     if not ids:
         return []
-    with context.store.session() as session:
-        return confirmed_signals(session, ids)
+    return hotline_signals(context.warehouse(), ids, extra_signals=confirmed_in_store(context, ids))
 
 
 def category_words(code: str) -> str:

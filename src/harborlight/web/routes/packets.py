@@ -30,7 +30,7 @@ from harborlight.store.models import PacketRelease
 from harborlight.web import policy
 from harborlight.web.params import MAX_ID, RowId, RowIdField
 from harborlight.web.context import Context, signed_in
-from harborlight.web.hotline import HotlineSignals, hotline_signals_for, summarize
+from harborlight.web.hotline import HotlineSignals, confirmed_in_store, hotline_signals_for, summarize
 from harborlight.web.render import page
 
 router = APIRouter()
@@ -107,7 +107,8 @@ def releases(context: Context) -> Releases:
 
 def review(context: Context, network_id: str) -> PacketReview:
     """The packet as it would be released: read now, through the read layer, as the analyst sees it."""
-    built = read_packet(context.warehouse(), network_id, context.viewer, context.protection())
+    built = read_packet(context.warehouse(), network_id, context.viewer, context.protection(),
+                        extra_signals=confirmed_in_store(context))
     with context.store.session() as session:
         agencies = [AgencyChoice(id=a.id, name=a.name) for a in casework.agencies(session)]
     return PacketReview(network_id=network_id, packet=built, agencies=agencies)
@@ -117,7 +118,8 @@ def release(context: Context, request: ReleaseRequest) -> Released:
     """Read the packet, snapshot it, check it once more against protection, then store the release and its
     audit entry in one transaction. A refused packet stores nothing."""
     warehouse = context.warehouse()
-    built = read_packet(warehouse, request.network_id, context.viewer, context.protection())
+    built = read_packet(warehouse, request.network_id, context.viewer, context.protection(),
+                        extra_signals=confirmed_in_store(context))
     snapshot = json.dumps(asdict(built), sort_keys=True, default=str)
     # The last check, on exactly the text that will be stored: no controller who is protected, no protected
     # identity anywhere in the snapshot or the note.
