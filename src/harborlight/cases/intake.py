@@ -132,7 +132,7 @@ def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by:
     session.flush()
     found = stated_mentions(form) + find_mentions(form.narrative or "", names)
     for mention in {(m.kind, m.key): m for m in found}.values():
-        entities = lookup(mention.kind, mention.key) if lookup else set()
+        entities = set(lookup(mention.kind, mention.key)) if lookup else set()  # a copy: never the caller's
         entities |= names.entities(mention.key) if names and mention.kind == "business_name" else set()
         # One proposal per possible business; a mention no business matches is kept for the advocate.
         for entity_id in sorted(entities) or [None]:
