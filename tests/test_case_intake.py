@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 
 from harborlight.cases.consent import PERSONAL_FIELDS, Recipient, disclose, read_case, record_consent
 from harborlight.cases.intake import (
-    ContactForm,
     case_by_ref,
     decide_link,
     import_tips,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from case_support import (
@@ -400,6 +401,43 @@ def assert_no_line_gives_a_hidden_count_away(cells) -> None:
             assert hidden == 0 or hidden >= 2, line
 
 
+def pinned_by_sums(grid: list[list[int]], hide: list[list[bool]]) -> list[tuple[int, int]]:
+    """The hidden non-zero entries that adding and subtracting lines (each line's cells minus its total is 0)
+    determines exactly: those whose unit vector lies in the span of the lines, restricted to hidden entries.
+    Exact elimination over the rationals, independent of how stats.py decides."""
+    hidden = [(r, c) for r, row in enumerate(hide) for c, h in enumerate(row) if h]
+    rows, columns = len(grid), len(grid[0])
+    lines = [[(r, c) for c in range(columns)] for r in range(rows)] + \
+        [[(r, c) for r in range(rows)] for c in range(columns)]
+    basis: list[list[Fraction]] = []  # rows in echelon form over the hidden entries
+
+    def reduce(vector):
+        vector = list(vector)
+        for pivot_row in basis:
+            pivot = next(i for i, v in enumerate(pivot_row) if v)
+            if vector[pivot]:
+                factor = vector[pivot] / pivot_row[pivot]
+                vector = [a - factor * b for a, b in zip(vector, pivot_row)]
+        return vector
+
+    for line in lines:
+        *cells, total = line
+        vector = [Fraction(1 if p in cells else -1 if p == total else 0) for p in hidden]
+        reduced = reduce(vector)
+        if any(reduced):
+            basis.append(reduced)
+    return [p for k, p in enumerate(hidden) if grid[p[0]][p[1]] > 0
+            and not any(reduce([Fraction(int(i == k)) for i in range(len(hidden))]))]
+
+
+def test_a_count_that_sums_of_several_lines_would_isolate_is_protected():
+    counts = [[6, 0, 0, 3, 6], [30, 0, 0, 3, 30], [12, 30, 6, 3, 5], [30, 4, 0, 6, 4]]
+    grid = with_totals(counts)
+    hide = suppressed(grid)
+    assert pinned_by_sums(grid, hide) == []
+    assert all(hide[r][c] for r, row in enumerate(grid) for c, n in enumerate(row) if 1 <= n < 5)
+
+
 def with_totals(counts: list[list[int]]) -> list[list[int]]:
     grid = [row + [sum(row)] for row in counts]
     return grid + [[sum(col) for col in zip(*grid)]]
@@ -409,7 +447,7 @@ def with_totals(counts: list[list[int]]) -> list[list[int]]:
 @given(st.integers(1, 5).flatmap(lambda width: st.lists(
     st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 9, 12, 30]), min_size=width, max_size=width),
     min_size=1, max_size=5)))
-def test_suppression_never_leaves_a_line_that_subtraction_opens(counts):
+def test_suppression_leaves_no_hidden_count_that_sums_of_lines_give_away(counts):
     grid = with_totals(counts)
     hide = suppressed(grid)
     cells = [[HIDDEN if hide[r][c] else str(n) for c, n in enumerate(row)] for r, row in enumerate(grid)]
@@ -418,6 +456,7 @@ def test_suppression_never_leaves_a_line_that_subtraction_opens(counts):
             if 1 <= n < 5:
                 assert cells[r][c] == HIDDEN
     assert_no_line_gives_a_hidden_count_away(cells)
+    assert pinned_by_sums(grid, hide) == []
 
 
 # -- and after all of it, the audit chain holds ----------------------------------------------------
