@@ -327,6 +327,23 @@ def test_merging_a_case_ends_its_consents_and_exceptions(desk, survivor_case):
     assert revoked == [{"consent": consent_id, "reason": "merged"}]
 
 
+def test_a_consent_on_the_case_kept_does_not_open_a_merged_in_survivor(desk, survivor_case):
+    other = record_survivor(desk, caller_name="Odalys Fenwright", caller_phone="786-555-0123")
+    consent_to(desk, survivor_case, AS_SHELTER, ["caller_name", "caller_phone"])
+    consent_to(desk, survivor_case, AS_POLICE, ["caller_name"])
+    asked = ask_exception(desk, survivor_case, fields=("caller_name",))
+    with desk.store.writing() as session:
+        merge_cases(session, case_by_ref(session, survivor_case), [case_by_ref(session, other)],
+                    desk.people["advocate"])
+    # the other caller never consented to anything: nothing of theirs may reach the shelter or police,
+    # not even through an exception asked for before the merge and approved after it
+    with pytest.raises(BadRequest):
+        approve(desk, asked, "advocate2")
+    for shared in (disclosed(desk, survivor_case, AS_SHELTER), refer_to(desk, survivor_case)["survivor"],
+                   *(d.fields for d in police_details(desk, survivor_case))):
+        assert leaked_words(json.dumps(shared), ["Odalys", "Fenwright", "786-555-0123"]) == []
+
+
 # -- rule 6: a tip may be anonymous ------------------------------------------------------------------
 def test_a_contact_with_only_a_channel_is_accepted(desk):
     with desk.store.writing() as session:
