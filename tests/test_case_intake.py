@@ -5,7 +5,7 @@ survivor said."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from case_support import (
@@ -207,6 +207,12 @@ def test_an_imported_tip_is_sealed_and_its_business_and_phone_are_proposed(desk)
     assert contact.anonymous and opened["caller_name"] is None
     assert {("business_name", "Golden Lotus Spa"), ("phone", "(305) 555-0100")} <= proposed
     assert imported.categories == ("control_reported",)  # conduct codes, read from the text
+
+
+@pytest.mark.parametrize("written", ["2022-01-01T22:05:00", "2022-01-01T22:05:00Z", "2022-01-02T00:05:00+02:00"])
+def test_an_imported_tip_keeps_its_moment_in_utc(desk, written):
+    (imported,) = import_rows(desk, [tip("T1", received_at=written)])
+    assert imported.received_at == datetime(2022, 1, 1, 22, 5, tzinfo=timezone.utc)
 
 
 def test_a_tip_imported_again_after_a_merge_leads_to_the_case_kept(desk):

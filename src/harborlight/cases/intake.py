@@ -200,9 +200,9 @@ class ImportedTip:
 
 
 def _aware(value) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+    """A tip's moment in UTC: a naive one is UTC already (the contract stores UTC); an offset is converted."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, object]]) -> list[ImportedTip]:
