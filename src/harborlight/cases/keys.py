@@ -65,7 +65,12 @@ class Keyring:
             raise SealError("a sealed field does not open: it was altered or moved from another record") from None
 
     def sealed_with_old_key(self, token: str | None) -> bool:
-        return token is not None and token.split(":", 2)[1] != self.active
+        if token is None:
+            return False
+        parts = token.split(":", 2)
+        if len(parts) != 3 or parts[0] != PREFIX:
+            raise SealError("a sealed field is damaged (not a harborlight sealed value)")
+        return parts[1] != self.active
 
     # -- rotation --------------------------------------------------------------------------------
     def add_key(self) -> str:
