@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,7 @@ from harborlight.cases.intake import case_by_ref, record_contact
 from harborlight.cases.keys import SealError, open_keyring
 from harborlight.cases.mentions import NameIndex
 from harborlight.cases.referrals import Provider, refer, referral_payload
+from harborlight.cases.rotation import rotate_keys
 from harborlight.cli import app
 from harborlight.store.accounts import utcnow
 from harborlight.store.models import CaseMention, HotlineCase, HotlineContact, Referral
@@ -254,9 +256,42 @@ def test_keys_rotate_twice_works(desk, sealed_case):
     assert len(rotations) == 2 and rotations[0] == rotations[1]  # each re-sealed every value
 
 
-def test_keys_rotate_without_a_key_file_says_so(desk):
-    desk.settings.keys_path.unlink()
-    result = CliRunner().invoke(app, ["keys", "rotate", "--data-dir", str(desk.settings.data_dir)],
-                                env={"HARBORLIGHT_DATABASE_URL": desk.settings.store_url})
-    assert result.exit_code != 0
-    assert not desk.settings.keys_path.exists()
+def harborlight(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The installed command line, as an administrator runs it (errors printed by `main`)."""
+    return subprocess.run([sys.executable, "-c", "from harborlight.cli import main; main()", *args],
+                          env={**os.environ, **env}, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("damage, says", [(None, "no key file"), ("{not json", "the key file is damaged")])
+def test_keys_rotate_with_a_missing_or_damaged_key_file_is_one_clear_error(desk, sealed_case, damage, says):
+    path = desk.settings.keys_path
+    if damage is None:
+        path.unlink()
+    else:
+        path.write_text(damage, encoding="utf-8")
+    before = sorted(every_stored_string(desk))
+    result = harborlight("keys", "rotate", "--data-dir", str(desk.settings.data_dir),
+                         env={"HARBORLIGHT_DATABASE_URL": desk.settings.store_url})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}: {says}")
+    assert sorted(every_stored_string(desk)) == before  # nothing was re-sealed
+    assert path.exists() == (damage is not None) and (damage is None or path.read_text(encoding="utf-8") == damage)
+
+
+def test_rotation_stopped_by_a_damaged_value_leaves_every_record_open(desk, sealed_case):
+    old = desk.keyring.active
+    with desk.store.writing() as session:
+        contact = session.execute(select(HotlineContact)).scalar_one()
+        good = contact.callback_sealed
+        contact.callback_sealed = "damaged"
+    with pytest.raises(SealError):
+        rotate_keys(desk.store, desk.keyring)
+    with desk.store.writing() as session:
+        session.execute(select(HotlineContact)).scalar_one().callback_sealed = good
+    keyring = open_keyring(desk.settings, create=False)
+    assert old in keyring.key_ids and len(keyring.key_ids) == 2  # the new key was kept, the old not retired
+    assert_everything_opens(desk, keyring)
+    rotate_keys(desk.store, keyring)  # and a second run finishes the work
+    assert open_keyring(desk.settings, create=False).key_ids == (keyring.active,)
+    assert_everything_opens(desk, keyring)
