@@ -155,7 +155,8 @@ def test_a_mention_moved_to_another_kind_does_not_open(desk, sealed_case):
 
 
 @pytest.mark.parametrize("token", ["not sealed at all", "hl1:deadbeef:AAAA", "hl1:{key}:!!!notbase64",
-                                   "hl1:{key}:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"])
+                                   "hl1:{key}:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB", "hl1:{key}:QUFB", "hl1:{key}:",
+                                   "hl2:{key}:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"])
 def test_a_damaged_sealed_value_gives_a_seal_error(desk, token):
     with pytest.raises(SealError):
         desk.keyring.unseal(token.format(key=desk.keyring.active), "contact:x:caller_name")
