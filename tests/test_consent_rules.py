@@ -274,6 +274,18 @@ def test_services_and_referrals_go_whatever_the_consent(desk, situation):
     assert payload["services"] == ["shelter", "medical"] and payload["survivor"] == {}
 
 
+def test_services_asked_on_a_merged_case_reach_the_case_kept(desk, survivor_case):
+    kept = record_survivor(desk, caller_name="Another Caller")
+    with desk.store.writing() as session:
+        merge_cases(session, case_by_ref(session, kept), [case_by_ref(session, survivor_case)],
+                    desk.people["advocate"])
+    with desk.store.writing() as session:
+        request = want_service(session, case_by_ref(session, survivor_case), "legal", "now", desk.people["advocate"])
+        assert request.case_id == case_by_ref(session, kept).id
+    payload = refer_to(desk, survivor_case)
+    assert payload["case"] == kept and payload["languages_needed"] == ["ko"]
+
+
 # -- rule 5: revocation and expiry stop sharing at once; merging ends consents ----------------------
 def test_revoking_a_consent_stops_the_next_referral_and_is_logged(desk, survivor_case):
     consent_id = consent_to(desk, survivor_case, AS_SHELTER, ["caller_name", "callback"])

@@ -176,7 +176,9 @@ def decide_link(session: Session, mention_id: int, *, confirm: bool, by: User,
 
 
 def want_service(session: Session, case: HotlineCase, service: str, when: str, by: User) -> ServiceRequest:
-    """A service the survivor wants, and when. Asks nothing about consent (rule 4)."""
+    """A service the survivor wants, and when. Asks nothing about consent (rule 4). A merged case's request
+    goes to the case it was merged into, where its contacts are."""
+    case = live_case(session, case)
     if service not in SERVICE_CODES:
         raise BadRequest(f"unknown service {service!r}; the services are {', '.join(SERVICE_CODES)}")
     if when not in WHEN:
