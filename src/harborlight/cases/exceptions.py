@@ -58,6 +58,8 @@ def approve_exception(session: Session, exception_id: int, by: User) -> AccessEx
         raise Forbidden("an exception needs a second person's sign-off: someone other than who asked for it")
     if grant.approved_by is not None:
         raise BadRequest("this exception is already approved")
+    if grant.expires_at is not None:  # ended unapproved, by a merge (merge.py)
+        raise BadRequest("this request ended when its case was merged; ask again on the merged case")
     case = session.get(HotlineCase, grant.case_id)
     if case.status == "merged":
         raise BadRequest("this case was merged into another; ask again on that case")

@@ -132,7 +132,7 @@ def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by:
     session.flush()
     found = stated_mentions(form) + find_mentions(form.narrative or "", names)
     for mention in {(m.kind, m.key): m for m in found}.values():
-        entities = lookup(mention.kind, mention.key) if lookup else set()
+        entities = set(lookup(mention.kind, mention.key)) if lookup else set()  # a copy: never the caller's
         entities |= names.entities(mention.key) if names and mention.kind == "business_name" else set()
         # One proposal per possible business; a mention no business matches is kept for the advocate.
         for entity_id in sorted(entities) or [None]:
@@ -176,7 +176,9 @@ def decide_link(session: Session, mention_id: int, *, confirm: bool, by: User,
 
 
 def want_service(session: Session, case: HotlineCase, service: str, when: str, by: User) -> ServiceRequest:
-    """A service the survivor wants, and when. Asks nothing about consent (rule 4)."""
+    """A service the survivor wants, and when. Asks nothing about consent (rule 4). A merged case's request
+    goes to the case it was merged into, where its contacts are."""
+    case = live_case(session, case)
     if service not in SERVICE_CODES:
         raise BadRequest(f"unknown service {service!r}; the services are {', '.join(SERVICE_CODES)}")
     if when not in WHEN:
@@ -200,9 +202,9 @@ class ImportedTip:
 
 
 def _aware(value) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+    """A tip's moment in UTC: a naive one is UTC already (the contract stores UTC); an offset is converted."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, object]]) -> list[ImportedTip]:

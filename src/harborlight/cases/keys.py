@@ -26,6 +26,7 @@ from harborlight.errors import HarborlightError, file_error
 
 PREFIX = "hl1"
 NONCE_BYTES = 12
+TAG_BYTES = 16  # AES-GCM's authentication tag, at the end of every sealed value
 
 
 class SealError(HarborlightError):
@@ -56,6 +57,8 @@ class Keyring:
             raw = base64.urlsafe_b64decode(body.encode("ascii"))
         except ValueError:
             raise SealError("a sealed field is damaged (not a harborlight sealed value)") from None
+        if len(raw) < NONCE_BYTES + TAG_BYTES:
+            raise SealError("a sealed field is damaged (cut short)")
         if prefix != PREFIX or key_id not in self._keys:
             raise SealError(f"a sealed field needs key {key_id!r}, which {self.path} does not hold")
         try:
@@ -65,7 +68,12 @@ class Keyring:
             raise SealError("a sealed field does not open: it was altered or moved from another record") from None
 
     def sealed_with_old_key(self, token: str | None) -> bool:
-        return token is not None and token.split(":", 2)[1] != self.active
+        if token is None:
+            return False
+        parts = token.split(":", 2)
+        if len(parts) != 3 or parts[0] != PREFIX:
+            raise SealError("a sealed field is damaged (not a harborlight sealed value)")
+        return parts[1] != self.active
 
     # -- rotation --------------------------------------------------------------------------------
     def add_key(self) -> str:

@@ -20,7 +20,7 @@ from harborlight.resolve.normalize import normalize_business_name, normalize_pho
 KINDS = ("business_name", "phone", "address")
 MIN_NAME_CHARS = 6  # shorter names ("SPA", "LUCKY") match too many ordinary words
 STREET = re.compile(
-    r"(?<![\d-])\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:(?:\d+(?:st|nd|rd|th)|[A-Za-z][A-Za-z'.-]*)\s+){0,4}?"
+    r"(?<![\d-])\b[1-9]\d{0,5}\s+(?:[NSEW]\.?\s+)?(?:(?:\d+(?:st|nd|rd|th)|[A-Za-z][A-Za-z'.-]*)\s+){0,4}?"
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|way|ct|court|pl|place|hwy|highway|pkwy|"
     r"parkway|cir|circle|ter|terrace|trl|trail)\b\.?(?:\s*(?:suite|ste|unit|#)\s*[A-Za-z0-9-]+)?",
     re.IGNORECASE,
@@ -42,9 +42,17 @@ def phones_in(text: str) -> list[Mention]:
     return found
 
 
+def without_phones(text: str) -> str:
+    """`text` with every phone number blanked out (same length), so a number's last digits followed by a
+    word such as "Main St" or "Court" are never read as a house number."""
+    for match in phonenumbers.PhoneNumberMatcher(text, "US"):
+        text = text[:match.start] + " " * (match.end - match.start) + text[match.end:]
+    return text
+
+
 def addresses_in(text: str) -> list[Mention]:
     found = []
-    for match in STREET.finditer(text or ""):
+    for match in STREET.finditer(without_phones(text or "")):
         raw = match.group(0).strip()
         try:
             tags, kind = usaddress.tag(raw)

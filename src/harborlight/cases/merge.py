@@ -2,9 +2,10 @@
 
 Contacts and service requests move to the case kept; the others are marked merged and point to it, so
 old references still lead somewhere. Consents and exceptions do NOT move: each was given for the people
-of its own case, and a merge may bring in contacts from someone else. They end with the merge (revoked,
-reason `merged`, each logged), and the advocate records consent again on the merged case. Sharing
-fails closed.
+of its own case, and a merge may bring in contacts from someone else. So every consent and exception of
+every case in the merge ends with it, the case kept included (else its consents would open the newcomers'
+details, which they never agreed to share): revoked, reason `merged`, each logged. The advocate records
+consent again on the merged case. Sharing fails closed.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ def merge_cases(session: Session, keep: HotlineCase, others: list[HotlineCase], 
         raise BadRequest("choose at least one other case to merge into this one")
     if keep.status == "merged" or any(c.status == "merged" for c in others):
         raise BadRequest("a case already merged cannot be merged again; open the case it was merged into")
-    for case in others:
-        session.execute(update(HotlineContact).where(HotlineContact.case_id == case.id).values(case_id=keep.id))
-        session.execute(update(ServiceRequest).where(ServiceRequest.case_id == case.id).values(case_id=keep.id))
+    for case in [keep, *others]:
         for consent in session.execute(select(Consent).where(Consent.case_id == case.id)).scalars():
             revoke(session, consent, by, reason="merged")
         now = utcnow()
         for grant in session.execute(select(AccessException).where(AccessException.case_id == case.id)).scalars():
-            if grant.expires_at is not None and aware(grant.expires_at) > now:
-                grant.expires_at = now  # requests not yet approved can no longer be (exceptions.py)
+            if grant.expires_at is None or aware(grant.expires_at) > now:
+                grant.expires_at = now  # approved: it ends; still asked: it can no longer be approved
+    for case in others:
+        session.execute(update(HotlineContact).where(HotlineContact.case_id == case.id).values(case_id=keep.id))
+        session.execute(update(ServiceRequest).where(ServiceRequest.case_id == case.id).values(case_id=keep.id))
         case.status, case.merged_into = "merged", keep.id
     session.flush()
     audit.append(session, "case_merge", actor(by), f"case:{keep.ref}", {"merged": [c.ref for c in others]})

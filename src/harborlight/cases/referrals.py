@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from harborlight.cases.consent import Recipient, contacts_of, disclose, referral_context
-from harborlight.cases.intake import SERVICE_CODES
+from harborlight.cases.intake import SERVICE_CODES, live_case
 from harborlight.cases.keys import Keyring
 from harborlight.errors import BadRequest
 from harborlight.store import audit
@@ -33,6 +33,7 @@ class Provider:
 def refer(session: Session, keyring: Keyring, case: HotlineCase, provider: Provider, services, *,
           by: User) -> tuple[Referral, dict]:
     """Refer the case to `provider` for `services`; returns the referral and the payload sent."""
+    case = live_case(session, case)  # a merged case is referred as the case its contacts now live in
     services = tuple(dict.fromkeys(services))
     if not services or any(s not in SERVICE_CODES for s in services):
         raise BadRequest(f"a referral names services from: {', '.join(SERVICE_CODES)}")

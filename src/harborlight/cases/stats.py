@@ -5,7 +5,10 @@ A table counts contacts by two dimensions (say channel by quarter), with row and
 count from 1 to 4 shows as `<5`, totals included. That alone is not enough: a row of 12 with cells 9
 and `<5` gives the hidden 3 away by subtraction. So suppression goes on until no line (row or column,
 with its total) has exactly one hidden entry: the smallest other non-zero cell of the line is hidden too,
-or its total when there is none. Zero is shown: it can reveal no one.
+or its total when there is none. Nor is that enough: adding and subtracting several rows and columns can
+still isolate a hidden count that links two groups of hidden cells (a bridge between them, seen as a
+graph whose nodes are the lines and whose edges are the hidden entries). Such a count is put on a cycle
+by hiding one more entry across the two groups. Zero is shown: it can reveal no one.
 """
 
 from __future__ import annotations
@@ -55,6 +58,16 @@ def value_of(contact: HotlineContact, dimension: str, period: str) -> str:
 def suppressed(grid: list[list[int]]) -> list[list[bool]]:
     """Which entries of `grid` to hide. Its last row and column are the totals of the others."""
     hide = [[1 <= n < SMALL for n in row] for row in grid]
+    while True:
+        pair_lines(grid, hide)
+        extra = closing_entry(grid, hide)
+        if extra is None:
+            return hide
+        hide[extra[0]][extra[1]] = True
+
+
+def pair_lines(grid: list[list[int]], hide: list[list[bool]]) -> None:
+    """Hide more until no line has exactly one hidden entry (its total minus the others would give it)."""
     lines = [[(r, c) for c in range(len(grid[0]))] for r in range(len(grid))]
     lines += [[(r, c) for r in range(len(grid))] for c in range(len(grid[0]))]
     changed = True
@@ -73,7 +86,42 @@ def suppressed(grid: list[list[int]]) -> list[list[bool]]:
                     continue
             hide[pick[0]][pick[1]] = True
             changed = True
-    return hide
+
+
+def reachable(links: dict, start: tuple, without: tuple[int, int]) -> set:
+    """The lines ("row", r) / ("column", c) reached from `start` over hidden entries other than `without`."""
+    seen, todo = {start}, [start]
+    while todo:
+        for line, entry in links.get(todo.pop(), ()):
+            if entry != without and line not in seen:
+                seen.add(line)
+                todo.append(line)
+    return seen
+
+
+def closing_entry(grid: list[list[int]], hide: list[list[bool]]) -> tuple[int, int] | None:
+    """An entry to hide so that a hidden count that sums of lines would isolate no longer is; None when no
+    hidden count can be isolated. A hidden entry is isolated exactly when it is the only hidden link between
+    the lines on its two sides; hiding any entry that joins the two sides again closes a cycle through it."""
+    hidden = [(r, c) for r, row in enumerate(hide) for c, h in enumerate(row) if h]
+    links: dict[tuple, list] = {}
+    for r, c in hidden:
+        links.setdefault(("row", r), []).append((("column", c), (r, c)))
+        links.setdefault(("column", c), []).append((("row", r), (r, c)))
+    for r, c in hidden:
+        if grid[r][c] == 0:
+            continue
+        one = reachable(links, ("row", r), (r, c))
+        if ("column", c) in one:
+            continue
+        other = reachable(links, ("column", c), (r, c))
+        def joins(i: int, j: int) -> bool:
+            return (("row", i) in one and ("column", j) in other) or (("row", i) in other and ("column", j) in one)
+
+        across = [(i, j) for i in range(len(grid)) for j in range(len(grid[0])) if not hide[i][j] and joins(i, j)]
+        if across:
+            return min(across, key=lambda p: (grid[p[0]][p[1]] == 0, grid[p[0]][p[1]]))
+    return None
 
 
 def statistics(session: Session, rows_by: str = "channel", columns_by: str = "period",
