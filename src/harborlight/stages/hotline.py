@@ -111,14 +111,13 @@ def case_settings(warehouse: Warehouse) -> Settings:
 def case_import(settings: Settings) -> Iterator[tuple[Session, object]]:
     """A writing session of the operational store and the case keyring: what `import_tips` needs.
     The session commits when the block ends without an error, and not at all otherwise."""
-    from harborlight.cases.keys import open_keyring
+    from harborlight.cases.keys import keyring_for
     from harborlight.store.database import open_store
 
-    keyring = open_keyring(settings)
     store = open_store(settings)
     try:
         with store.writing() as session:
-            yield session, keyring
+            yield session, keyring_for(settings, session)
     finally:
         store.close()
 
