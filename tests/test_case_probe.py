@@ -202,3 +202,39 @@ def test_a_name_beside_a_tips_address_or_phone_never_reaches_the_warehouse_file(
         warehouse.run("CHECKPOINT")
     assert b"Marrowgate" not in (data_dir / "warehouse.duckdb").read_bytes()
     assert b"Quillon" not in (data_dir / "warehouse.duckdb").read_bytes()
+
+
+# -- statistics -----------------------------------------------------------------------------------------
+def record_monthly(desk, plan: dict[tuple[str, int], int]) -> None:
+    from datetime import datetime, timezone
+
+    from harborlight.cases.intake import ContactForm, record_contact
+
+    with desk.store.writing() as session:
+        for (channel, month), count in plan.items():
+            for _ in range(count):
+                record_contact(session, desk.keyring, ContactForm(
+                    channel=channel, received_at=datetime(2024, month, 5, tzinfo=timezone.utc)),
+                    by=desk.people["advocate"])
+
+
+@pytest.mark.parametrize("coarse", ["quarter", "year"])
+def test_a_quarter_or_year_never_gives_away_a_month_the_monthly_table_hides(desk, coarse):
+    from harborlight.cases.stats import HIDDEN, coarser, statistics
+
+    # Two small months in two quarters, paired so the monthly table hides them safely; a quarter shown whole
+    # would give each away (21 - 9 - 9 = 3).
+    plan = {("call", 1): 9, ("call", 2): 3, ("call", 3): 9, ("call", 4): 9, ("call", 5): 2, ("call", 6): 9,
+            ("text", 1): 9, ("text", 2): 4, ("text", 3): 9, ("text", 4): 9, ("text", 5): 3, ("text", 6): 9}
+    record_monthly(desk, plan)
+    with desk.store.session() as session:
+        monthly = statistics(session, "channel", "period", "month")
+        wider = statistics(session, "channel", "period", coarse)
+    shown_months = {(r, c): v for r, row in zip(monthly.rows, monthly.cells) for c, v in zip(monthly.columns, row)}
+    assert shown_months[("call", "2024-02")] == HIDDEN and shown_months[("call", "2024-05")] == HIDDEN
+    for r, row in zip(wider.rows, wider.cells):
+        for c, value in zip(wider.columns, row):
+            if value == HIDDEN or c == "total":
+                continue
+            inside = [v for (mr, mc), v in shown_months.items() if mr == r and mc != "total" and coarser(mc, coarse) == c]
+            assert HIDDEN not in inside and int(value) == sum(map(int, inside)), (r, c)
