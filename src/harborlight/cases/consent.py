@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from harborlight.cases.keys import Keyring
 from harborlight.errors import BadRequest, Forbidden
 from harborlight.store import audit
-from harborlight.store.accounts import actor, aware, utcnow
+from harborlight.store.accounts import actor, aware, org_key, utcnow
 from harborlight.store.models import AccessException, Consent, HotlineCase, HotlineContact, User
 
 # The survivor fields a contact can hold, sealed in `<name>_sealed` columns. Nothing else about a case
@@ -39,7 +39,7 @@ class Recipient:
     klass: str  # one of RECIPIENT_CLASSES
 
     def same(self, org: str, klass: str) -> bool:
-        return klass == self.klass and org.strip().casefold() == self.org.strip().casefold()
+        return klass == self.klass and org_key(org) == org_key(self.org)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from harborlight.store.models import CaseMention, HotlineCase, HotlineContact, S
 
 SERVICE_CODES = tuple(SERVICES.split())
 WHEN = ("now", "this_week", "later")
-MAX_FIELD_CHARS = 4000
+MAX_FIELD_CHARS = 4000  # what an advocate types in one field
+MAX_IMPORTED_CHARS = 100_000  # a tip from a hotline's export: a call's whole transcript fits
 
 # Finds the businesses a mention may point to: (kind, normalized key) -> entity ids. The web layer
 # answers it from the warehouse (phones and addresses through the read layer's search).
@@ -80,6 +81,7 @@ class ContactForm:
     businesses: tuple[str, ...] = ()  # named by the caller, outside the narrative
     phones: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
+    max_chars: int = MAX_FIELD_CHARS  # the longest a survivor field may be
 
     def check(self) -> None:
         if self.channel not in CHANNELS.split():
@@ -95,8 +97,8 @@ class ContactForm:
             raise BadRequest(f"unknown service {unknown[0]!r}; the services are {', '.join(SERVICE_CODES)}")
         for name in PERSONAL_FIELDS:
             value = getattr(self, name)
-            if value is not None and len(value) > MAX_FIELD_CHARS:
-                raise BadRequest(f"{name} is longer than {MAX_FIELD_CHARS} characters")
+            if value is not None and len(value) > self.max_chars:
+                raise BadRequest(f"{name} is longer than {self.max_chars:,} characters")
         if self.anonymous and (self.caller_name or self.caller_phone):
             raise BadRequest("an anonymous contact has no name or phone; untick anonymous to record them")
 
@@ -224,9 +226,12 @@ def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, 
                 anonymous=role in (None, "anonymous"), narrative=_str(row.get("text")),
                 location=_str(row.get("location_text")),
                 businesses=tuple(filter(None, [_str(row.get("business_name"))])),
-                phones=tuple(filter(None, [_str(row.get("phone"))])))
-            contact = record_contact(session, keyring, form, by=None, source=source, record_id=record_id,
-                                     audited=False)
+                phones=tuple(filter(None, [_str(row.get("phone"))])), max_chars=MAX_IMPORTED_CHARS)
+            try:
+                contact = record_contact(session, keyring, form, by=None, source=source, record_id=record_id,
+                                         audited=False)
+            except BadRequest as exc:  # named by its record, never by what it says
+                raise BadRequest(f"tip {source}/{record_id}: {exc}") from None
             added += 1
         case = live_case(session, session.get(HotlineCase, contact.case_id))
         imported.append(ImportedTip(source, record_id, case.ref, aware(contact.received_at), contact.language,

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
 
 from harborlight.config import Settings
 from harborlight.errors import HarborlightError, file_error
+from harborlight.store.models import HotlineContact
 
 PREFIX = "hl1"
 NONCE_BYTES = 12
@@ -127,3 +129,11 @@ def open_keyring(settings: Settings, create: bool = True) -> Keyring:
     if active not in keys or any(len(k) != 32 for k in keys.values()):
         raise SealError(f"{path}: the key file is damaged")
     return Keyring(path, active, keys)
+
+
+def keyring_for(settings: Settings, session) -> Keyring:
+    """The keyring for the store `session` reads. A new key file is made only while the store holds no
+    contact: with sealed values already stored, a missing key file is an error, never a fresh key (which
+    would seal new contacts under a key the backup lacks, while every stored one stays shut)."""
+    holds_cases = session.execute(select(HotlineContact.id).limit(1)).first() is not None
+    return open_keyring(settings, create=not holds_cases)

@@ -55,9 +55,10 @@ def value_of(contact: HotlineContact, dimension: str, period: str) -> str:
     return getattr(contact, dimension) or "not recorded"
 
 
-def suppressed(grid: list[list[int]]) -> list[list[bool]]:
-    """Which entries of `grid` to hide. Its last row and column are the totals of the others."""
-    hide = [[1 <= n < SMALL for n in row] for row in grid]
+def suppressed(grid: list[list[int]], also: list[list[bool]] | None = None) -> list[list[bool]]:
+    """Which entries of `grid` to hide. Its last row and column are the totals of the others. `also`: entries
+    to hide from the start, whatever their count."""
+    hide = [[1 <= n < SMALL or bool(also and also[r][c]) for c, n in enumerate(row)] for r, row in enumerate(grid)]
     while True:
         pair_lines(grid, hide)
         extra = closing_entry(grid, hide)
@@ -124,20 +125,53 @@ def closing_entry(grid: list[list[int]], hide: list[list[bool]]) -> tuple[int, i
     return None
 
 
-def statistics(session: Session, rows_by: str = "channel", columns_by: str = "period",
-               period: str = "quarter") -> StatisticsTable:
-    """Contacts counted by `rows_by` x `columns_by`, suppressed. Only codes are read, never a sealed field."""
-    if rows_by not in DIMENSIONS or columns_by not in DIMENSIONS or rows_by == columns_by:
-        raise BadRequest(f"choose two different dimensions from {', '.join(DIMENSIONS)}")
-    if period not in PERIODS:
-        raise BadRequest(f"period is one of {', '.join(PERIODS)}")
-    contacts = session.execute(select(HotlineContact)).scalars()
-    counts = Counter((value_of(c, rows_by, period), value_of(c, columns_by, period)) for c in contacts)
+def coarser(month: str, period: str) -> str:
+    """A month's label ("2024-02") as the label of the `period` holding it ("2024-Q1", "2024")."""
+    year, number = month.split("-")
+    if period == "year":
+        return year
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}" if period == "quarter" else month
+
+
+def counted(counts: Counter) -> tuple[list[str], list[str], list[list[int]]]:
+    """Row labels, column labels and the grid of `counts`, with a total row and column."""
     rows = sorted({r for r, _ in counts})
     columns = sorted({c for _, c in counts})
     grid = [[counts[(r, c)] for c in columns] for r in rows]
     grid = [row + [sum(row)] for row in grid]
     grid.append([sum(col) for col in zip(*grid)] if grid else [0])
-    hide = suppressed(grid)
+    return rows, columns, grid
+
+
+def statistics(session: Session, rows_by: str = "channel", columns_by: str = "period",
+               period: str = "quarter") -> StatisticsTable:
+    """Contacts counted by `rows_by` x `columns_by`, suppressed. Only codes are read, never a sealed field.
+
+    Quarters and years are sums of months: a quarter shown beside its months would give away a month
+    hidden in the monthly table (a quarter of 21 less two shown months of 9). So the monthly table is
+    suppressed first, and a quarter or year entry is hidden whenever a month in it is hidden there: what
+    a coarser table shows can be added up from what the monthly table shows, and tells nothing more."""
+    if rows_by not in DIMENSIONS or columns_by not in DIMENSIONS or rows_by == columns_by:
+        raise BadRequest(f"choose two different dimensions from {', '.join(DIMENSIONS)}")
+    if period not in PERIODS:
+        raise BadRequest(f"period is one of {', '.join(PERIODS)}")
+    contacts = list(session.execute(select(HotlineContact)).scalars())
+    monthly = Counter((value_of(c, rows_by, "month"), value_of(c, columns_by, "month")) for c in contacts)
+    months_rows, months_columns, months_grid = counted(monthly)
+    hidden_months = suppressed(months_grid)
+    rows_of = {r: coarser(r, period) if rows_by == "period" else r for r in months_rows}
+    columns_of = {c: coarser(c, period) if columns_by == "period" else c for c in months_columns}
+    counts = Counter()
+    for (r, c), n in monthly.items():
+        counts[(rows_of[r], columns_of[c])] += n
+    rows, columns, grid = counted(counts)
+    row_at = {r: i for i, r in enumerate(rows)} | {TOTAL: len(rows)}
+    column_at = {c: j for j, c in enumerate(columns)} | {TOTAL: len(columns)}
+    also = [[False] * len(grid[0]) for _ in grid]
+    for i, r in enumerate([*months_rows, TOTAL]):
+        for j, c in enumerate([*months_columns, TOTAL]):
+            if hidden_months[i][j]:
+                also[row_at[rows_of.get(r, TOTAL)]][column_at[columns_of.get(c, TOTAL)]] = True
+    hide = suppressed(grid, also)
     shown = tuple(tuple(HIDDEN if hide[r][c] else str(n) for c, n in enumerate(row)) for r, row in enumerate(grid))
     return StatisticsTable(rows_by, columns_by, tuple(rows) + (TOTAL,), tuple(columns) + (TOTAL,), shown)

@@ -2,8 +2,9 @@
 (`harborlight.cases.intake.import_tips`), and the warehouse keeps only its de-identified signal.
 
 A signal row (`hotline_signals`) holds the tip's source and record id (so evidence can cite it), the
-case reference, the day of contact, the business name and phone the tip mentions, the location only when
-it is a street address (a number and a street, as usaddress reads it), the conduct codes
+case reference, the day of contact, the business name and phone the tip mentions (a phone with words around
+it as its digits only), the location only when it is a street address (rebuilt from its number, street,
+city, state and ZIP as usaddress reads them: never a name, a flat or a remark beside it), the conduct codes
 (`indicators.catalog.tip_categories`, computed by the import) and the languages needed other than English.
 Never the tip's text, its reporter, or any survivor field.
 
@@ -12,6 +13,7 @@ Ingest (a `tips` file) and migration 2 (a warehouse that still has a `tips` tabl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import usaddress
 
 from harborlight.config import Settings
+from harborlight.resolve.normalize import normalize_phone
 from harborlight.stages.tables import SIGNALS_TABLE, table
 
 if TYPE_CHECKING:
@@ -31,9 +34,18 @@ STAGED_SIGNALS = "stage_signals"
 ENGLISH = "en"
 
 
+# The parts of a street address a signal keeps, in order: a number and a street, never who lives there
+# (usaddress's Recipient), which flat (Occupancy*), or the words around it ("blue house behind").
+STREET_PARTS = ("AddressNumberPrefix", "AddressNumber", "AddressNumberSuffix", "StreetNamePreModifier",
+                "StreetNamePreDirectional", "StreetNamePreType", "StreetName", "StreetNamePostType",
+                "StreetNamePostDirectional")
+PLAIN_PLACE = re.compile(r"[A-Za-z][A-Za-z .'-]{0,40}")
+
+
 def street_address(location: str | None) -> str | None:
-    """`location` when usaddress reads it as a street address with a number and a street; None otherwise
-    (a city, a landmark, a description), so nothing but an address leaves the tip this way."""
+    """The street address in `location` when usaddress reads it as one with a number and a street, rebuilt
+    from its street, city, state and ZIP only; None otherwise (a city, a landmark, a description). Nothing
+    else the caller said leaves the tip this way: a name before the number, a flat, a remark in the city."""
     text = (location or "").strip()
     if not text:
         return None
@@ -43,7 +55,22 @@ def street_address(location: str | None) -> str | None:
         return None
     if kind != "Street Address" or not parts.get("AddressNumber") or not parts.get("StreetName"):
         return None
-    return text
+    street = " ".join(parts[p] for p in STREET_PARTS if parts.get(p))
+    place = parts.get("PlaceName", "").strip(" ,")
+    state = " ".join(p for p in (parts.get("StateName", "").strip(" ,"), parts.get("ZipCode", "").strip(" ,")) if p)
+    kept = [street, place if PLAIN_PLACE.fullmatch(place) and len(place.split()) <= 3 else "",
+            state if re.fullmatch(r"[A-Za-z]{2}( \d{5}(-\d{4})?)?|\d{5}(-\d{4})?", state) else ""]
+    return ", ".join(k for k in kept if k)
+
+
+def signal_phone(phone: str | None) -> str | None:
+    """A tip's phone as the signal keeps it: as written when it is a valid number and nothing but one
+    (digits and the usual punctuation), its E.164 digits when words stand around it, else None."""
+    text = (phone or "").strip()
+    digits = normalize_phone(text)
+    if digits is None:
+        return None
+    return text if re.fullmatch(r"[\d\s().+-]+", text) else digits
 
 
 def languages_needed(language: str | None) -> list[str]:
@@ -74,7 +101,7 @@ def signal_rows(rows: Sequence[Mapping[str, object]], imported: Sequence) -> lis
         row = by_key[(str(tip.source), str(tip.record_id))]
         out.append((
             tip.source, tip.record_id, tip.case_ref, _day(tip.received_at), _blank(row.get("business_name")),
-            _blank(row.get("phone")), street_address(row.get("location_text")), list(tip.categories),
+            signal_phone(_blank(row.get("phone"))), street_address(row.get("location_text")), list(tip.categories),
             languages_needed(tip.language),
         ))
     return out
@@ -111,14 +138,13 @@ def case_settings(warehouse: Warehouse) -> Settings:
 def case_import(settings: Settings) -> Iterator[tuple[Session, object]]:
     """A writing session of the operational store and the case keyring: what `import_tips` needs.
     The session commits when the block ends without an error, and not at all otherwise."""
-    from harborlight.cases.keys import open_keyring
+    from harborlight.cases.keys import keyring_for
     from harborlight.store.database import open_store
 
-    keyring = open_keyring(settings)
     store = open_store(settings)
     try:
         with store.writing() as session:
-            yield session, keyring
+            yield session, keyring_for(settings, session)
     finally:
         store.close()
 

@@ -58,9 +58,19 @@ def check_new_account(handle: str, password: str, role: str, agency: str | None)
         raise BadRequest("an investigator belongs to an agency: give --agency")
 
 
+def org_key(name: str) -> str:
+    """An organisation's name as consent matching compares it (cases.consent.Recipient): spaces collapsed,
+    case folded. No two agencies share one, so a consent naming one agency never opens for another."""
+    return " ".join(name.split()).casefold()
+
+
 def agency_named(session: Session, name: str, create: bool = False) -> Agency:
+    """The agency called `name`, compared as consent compares it (`org_key`); made when missing and `create`."""
     name = " ".join(name.split())
     found = session.execute(select(Agency).where(Agency.name == name)).scalar_one_or_none()
+    if found is None:
+        found = next((a for a in session.execute(select(Agency)).scalars() if org_key(a.name) == org_key(name)),
+                     None)
     if found is not None:
         return found
     if not create:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from harborlight.errors import BadRequest, NotFound
 from harborlight.respond.outcomes import EnteredCount
 from harborlight.store import audit
-from harborlight.store.accounts import actor, agency_named
+from harborlight.store.accounts import actor, agency_named, org_key
 from harborlight.store.models import Agency, AuditEntry, OutcomeEntry, PacketRelease, User
 
 AUDIT_PAGE_MAX = 200
@@ -73,8 +73,8 @@ def add_agency(session: Session, name: str, by: User) -> Agency:
     """A new agency (BadRequest if the name is not 2-200 characters), audited `agency_add`. An existing
     name is refused rather than silently reused, so the administrator knows nothing was added."""
     cleaned = " ".join(name.split())
-    if session.execute(select(Agency).where(Agency.name == cleaned)).scalar_one_or_none() is not None:
-        raise BadRequest("an agency of that name exists")
+    if any(org_key(a.name) == org_key(cleaned) for a in agencies(session)):
+        raise BadRequest("an agency of that name exists")  # as consent compares names: case aside
     made = agency_named(session, cleaned, create=True)
     audit.append(session, "agency_add", actor(by), f"agency:{made.id}", {})
     return made

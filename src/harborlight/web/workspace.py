@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from harborlight.cases.keys import Keyring, open_keyring
+from harborlight.cases.keys import Keyring, keyring_for
 from harborlight.config import Settings, installation_key
 from harborlight.errors import BadRequest
 from harborlight.protection import Protection
@@ -55,10 +55,12 @@ class Workspace:
         return self._base().cursor()
 
     def keyring(self) -> Keyring:
-        """The keys that seal survivor fields; made on first use when the data dir has none."""
+        """The keys that seal survivor fields; made on first use when the data dir has none and the store
+        holds no case yet (`keyring_for`): a key file missing beside stored cases is an error."""
         with self._lock:
             if self._keyring is None:
-                self._keyring = open_keyring(self.settings)
+                with self.store.session() as session:
+                    self._keyring = keyring_for(self.settings, session)
             return self._keyring
 
     def protection(self) -> Protection:
