@@ -296,3 +296,16 @@ def test_rotation_stopped_by_a_damaged_value_leaves_every_record_open(desk, seal
     rotate_keys(desk.store, keyring)  # and a second run finishes the work
     assert open_keyring(desk.settings, create=False).key_ids == (keyring.active,)
     assert_everything_opens(desk, keyring)
+
+
+def test_a_key_file_others_can_read_is_refused_with_the_fix(tmp_path):
+    from harborlight.cases.keys import SealError, open_keyring
+    from harborlight.config import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    open_keyring(settings)
+    settings.keys_path.chmod(0o644)
+    with pytest.raises(SealError, match="chmod 600"):
+        open_keyring(settings, create=False)
+    settings.keys_path.chmod(0o600)
+    assert open_keyring(settings, create=False).active

@@ -119,6 +119,9 @@ def open_keyring(settings: Settings, create: bool = True) -> Keyring:
         keyring.add_key()
         return keyring
     try:
+        if path.stat().st_mode & 0o077:
+            raise SealError(f"{path}: the key file can be read by others than its owner; "
+                            f"make it private (chmod 600 {path}) and consider rotating the key")
         data = json.loads(path.read_text(encoding="utf-8"))
         keys = {str(k): base64.b64decode(v, validate=True) for k, v in data["keys"].items()}
         active = str(data["active"])
