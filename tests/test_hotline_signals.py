@@ -16,7 +16,6 @@ from harborlight.contract.readers import record_file
 from harborlight.ingest import ingest, validated_records
 from harborlight.read.hotline import HotlineSummary, hotline_summary, summarize
 from harborlight.respond.packet import render_html
-from harborlight.stages import hotline
 from harborlight.stages.tables import record_columns
 from harborlight.warehouse import Warehouse
 
@@ -71,14 +70,14 @@ def test_ingesting_tips_makes_cases_and_signals_and_leaves_no_tip_text_in_the_wa
     assert report.ok and [(f.record_type, f.records, f.inserted) for f in report.loaded] == [("hotline_signals", 2, 2)]
     signals = fresh_warehouse.dicts("SELECT * FROM hotline_signals ORDER BY record_id")
     first, second = signals
-    assert (first["address"], first["languages"], first["business_name"]) == (
-        "1200 Biscayne Blvd, Miami, FL 33132", ["ko"], "Lucky Star Spa")
+    assert "address" not in first  # where the caller is stays sealed in the case file
+    assert (first["languages"], first["business_name"]) == (["ko"], "LUCKY STAR SPA")
     assert "control_reported" in first["categories"] and first["received_on"] == date(2022, 1, 1)
-    assert (second["address"], second["languages"], second["categories"], second["phone"]) == (
-        None, [], [], "305-555-0199")
+    assert (second["languages"], second["categories"], second["phone"]) == ([], [], "305-555-0199")
     assert not fresh_warehouse.table_exists("tips")
     fresh_warehouse.run("CHECKPOINT")
     assert not file_holds(fresh_warehouse.path, "Quillon Marsh")
+    assert not file_holds(fresh_warehouse.path, "Biscayne")
     rows = validated_records(record_file(tips_with_a_survivors_story))
     assert case_refs_in_store(fresh_warehouse.path.parent, rows) == [s["case_ref"] for s in signals]
 
@@ -118,13 +117,6 @@ def test_a_warehouse_failure_after_the_import_keeps_no_case(tips_with_a_survivor
     rows = validated_records(record_file(tips_with_a_survivors_story))
     refs = [r for (r,) in fresh_warehouse.rows("SELECT case_ref FROM hotline_signals ORDER BY record_id")]
     assert case_refs_in_store(fresh_warehouse.path.parent, rows) == refs
-
-
-def test_only_a_numbered_street_address_is_kept_from_a_tips_location():
-    assert hotline.street_address("1200 Biscayne Blvd, Miami, FL 33132") == "1200 Biscayne Blvd, Miami, FL 33132"
-    assert hotline.street_address("near the big mall") is None
-    assert hotline.street_address("Miami, FL") is None
-    assert hotline.street_address(None) is None
 
 
 def test_scoring_ties_a_signal_to_the_business_it_names_without_any_text(network_ready, fresh_warehouse):
@@ -210,8 +202,8 @@ def test_migrating_an_older_warehouse_moves_its_tips_into_cases_and_drops_their_
         assert [m.version for m in warehouse.migrated] == [2]
         assert not warehouse.table_exists("tips")
         signals = warehouse.dicts("SELECT * FROM hotline_signals ORDER BY record_id")
-        assert [(s["record_id"], s["address"], s["languages"]) for s in signals] == [
-            ("T1", "88 Harbor St, Tampa, FL", ["zh"]), ("T2", None, [])]
+        assert [(s["record_id"], s["business_name"], s["languages"]) for s in signals] == [
+            ("T1", "PEARL SPA", ["zh"]), ("T2", None, [])]
         warehouse.run("CHECKPOINT")
     assert not file_holds(path, "Quillon Marsh")
     rows = [{"source": "hotline", "record_id": "T1", "received_at": datetime(2022, 1, 1, 22, 5), "channel": "call",

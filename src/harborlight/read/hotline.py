@@ -49,8 +49,7 @@ def signals_sql(n: int) -> str:
     """The signals scoring tied to one of `n` businesses, one per business and tip."""
     return f"""
     SELECT DISTINCT s.case_ref, s.received_on, ev.entity_id,
-           CASE WHEN s.business_name IS NOT NULL THEN 'business_name'
-                WHEN s.phone IS NOT NULL THEN 'phone' ELSE 'address' END,
+           CASE WHEN s.business_name IS NOT NULL THEN 'business_name' ELSE 'phone' END,
            s.categories, s.languages
     FROM indicator_evidence ev
     JOIN hotline_signals s ON ev.record_type = 'hotline_signals' AND s.source = ev.source AND s.record_id = ev.record_id

@@ -2,11 +2,11 @@
 (`harborlight.cases.intake.import_tips`), and the warehouse keeps only its de-identified signal.
 
 A signal row (`hotline_signals`) holds the tip's source and record id (so evidence can cite it), the
-case reference, the day of contact, the business name and phone the tip mentions (a phone with words around
-it as its digits only), the location only when it is a street address (rebuilt from its number, street,
-city, state and ZIP as usaddress reads them: never a name, a flat or a remark beside it), the conduct codes
+case reference, the day of contact, the business name the tip mentions (normalized, as matching reads it)
+and its phone (a phone with words around it as its digits only), the conduct codes
 (`indicators.catalog.tip_categories`, computed by the import) and the languages needed other than English.
-Never the tip's text, its reporter, or any survivor field.
+Never the tip's text, its reporter, or any survivor field. Never its `location_text` either: the case
+file seals it as where the caller is (`location`), which leaves only under consent.
 
 Ingest (a `tips` file) and migration 2 (a warehouse that still has a `tips` table) both come here.
 """
@@ -19,10 +19,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-import usaddress
-
 from harborlight.config import Settings
-from harborlight.resolve.normalize import normalize_phone
+from harborlight.resolve.normalize import normalize_business_name, normalize_phone
 from harborlight.stages.tables import SIGNALS_TABLE, table
 
 if TYPE_CHECKING:
@@ -32,35 +30,6 @@ if TYPE_CHECKING:
 
 STAGED_SIGNALS = "stage_signals"
 ENGLISH = "en"
-
-
-# The parts of a street address a signal keeps, in order: a number and a street, never who lives there
-# (usaddress's Recipient), which flat (Occupancy*), or the words around it ("blue house behind").
-STREET_PARTS = ("AddressNumberPrefix", "AddressNumber", "AddressNumberSuffix", "StreetNamePreModifier",
-                "StreetNamePreDirectional", "StreetNamePreType", "StreetName", "StreetNamePostType",
-                "StreetNamePostDirectional")
-PLAIN_PLACE = re.compile(r"[A-Za-z][A-Za-z .'-]{0,40}")
-
-
-def street_address(location: str | None) -> str | None:
-    """The street address in `location` when usaddress reads it as one with a number and a street, rebuilt
-    from its street, city, state and ZIP only; None otherwise (a city, a landmark, a description). Nothing
-    else the caller said leaves the tip this way: a name before the number, a flat, a remark in the city."""
-    text = (location or "").strip()
-    if not text:
-        return None
-    try:
-        parts, kind = usaddress.tag(text)
-    except usaddress.RepeatedLabelError:
-        return None
-    if kind != "Street Address" or not parts.get("AddressNumber") or not parts.get("StreetName"):
-        return None
-    street = " ".join(parts[p] for p in STREET_PARTS if parts.get(p))
-    place = parts.get("PlaceName", "").strip(" ,")
-    state = " ".join(p for p in (parts.get("StateName", "").strip(" ,"), parts.get("ZipCode", "").strip(" ,")) if p)
-    kept = [street, place if PLAIN_PLACE.fullmatch(place) and len(place.split()) <= 3 else "",
-            state if re.fullmatch(r"[A-Za-z]{2}( \d{5}(-\d{4})?)?|\d{5}(-\d{4})?", state) else ""]
-    return ", ".join(k for k in kept if k)
 
 
 def signal_phone(phone: str | None) -> str | None:
@@ -100,9 +69,9 @@ def signal_rows(rows: Sequence[Mapping[str, object]], imported: Sequence) -> lis
     for tip in imported:
         row = by_key[(str(tip.source), str(tip.record_id))]
         out.append((
-            tip.source, tip.record_id, tip.case_ref, _day(tip.received_at), _blank(row.get("business_name")),
-            signal_phone(_blank(row.get("phone"))), street_address(row.get("location_text")), list(tip.categories),
-            languages_needed(tip.language),
+            tip.source, tip.record_id, tip.case_ref, _day(tip.received_at),
+            normalize_business_name(_blank(row.get("business_name"))), signal_phone(_blank(row.get("phone"))),
+            list(tip.categories), languages_needed(tip.language),
         ))
     return out
 

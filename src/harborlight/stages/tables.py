@@ -137,9 +137,9 @@ def _declared() -> list[Table]:
     tables.append(Table(
         SIGNALS_TABLE, "ingest",
         _cols("source VARCHAR, record_id VARCHAR, case_ref VARCHAR, received_on DATE, business_name VARCHAR, "
-              "phone VARCHAR, address VARCHAR, categories VARCHAR[], languages VARCHAR[]"),
-        "what analysts may know of a hotline contact: its case reference, day, the business, phone or street "
-        "address it mentions, conduct codes and languages needed (never its text)", kept=True))
+              "phone VARCHAR, categories VARCHAR[], languages VARCHAR[]"),
+        "what analysts may know of a hotline contact: its case reference, day, the business name or phone it "
+        "mentions, conduct codes and languages needed (never its text, never where the caller is)", kept=True))
     tables += [
         Table(f"{model}_mentions", "resolve", _cols(_MENTION_KEY + columns + _PLACE),
               f"a normalized {model} mention with its entity_id")
