@@ -20,6 +20,7 @@ from case_support import (
     leaked_words,
     open_desk,
     record_survivor,
+    survivor_form,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -125,6 +126,18 @@ def test_a_consent_opens_only_the_fields_it_names(desk, survivor_case):
     assert "callback" not in payload["withheld"]
     for name in set(PERSONAL_FIELDS) - {"callback"}:
         assert SURVIVOR[name] not in json.dumps(payload)
+
+
+def test_a_consent_does_not_open_a_contact_added_to_the_case_after_it(desk, survivor_case):
+    """A later call in the same case (a relative, say) was never covered by the survivor's consent."""
+    consent_to(desk, survivor_case, AS_SHELTER, ["caller_name"])
+    with desk.store.writing() as session:
+        record_contact(session, desk.keyring, survivor_form(caller_name="Relative Latecaller"),
+                       by=desk.people["advocate"], case=case_by_ref(session, survivor_case))
+    assert disclosed(desk, survivor_case, AS_SHELTER) == {"caller_name": [SURVIVOR["caller_name"]]}
+    consent_to(desk, survivor_case, AS_SHELTER, ["caller_name"])  # asked again, it covers both calls
+    assert disclosed(desk, survivor_case, AS_SHELTER) == {
+        "caller_name": [SURVIVOR["caller_name"], "Relative Latecaller"]}
 
 
 def test_a_consent_to_one_organisation_does_not_open_for_another(desk, survivor_case):

@@ -124,21 +124,37 @@ def exception_is_active(grant: AccessException, now: datetime) -> bool:
             and aware(grant.approved_at) <= now < aware(grant.expires_at))
 
 
+@dataclass(frozen=True)
+class Grant:
+    """One active consent or exception for a recipient: its fields, and the moment it was given. It covers
+    the contacts recorded by then, never one added to the case afterwards (which may be someone else's:
+    a relative calling, say), as a merge ends every consent for the same reason."""
+
+    fields: frozenset[str]
+    given_at: datetime
+    basis: str  # consent:<id> | exception:<id>
+
+    def covers(self, contact: HotlineContact) -> bool:
+        return aware(contact.recorded_at) <= self.given_at
+
+
+def grants(session: Session, case: HotlineCase, recipient: Recipient, now: datetime | None = None) -> list[Grant]:
+    """The consents and exceptions that let `recipient` receive something of `case` now."""
+    now = now or utcnow()
+    found = [Grant(frozenset(c.fields.split(";")) & set(PERSONAL_FIELDS), aware(c.recorded_at), f"consent:{c.id}")
+             for c in session.execute(select(Consent).where(Consent.case_id == case.id)).scalars()
+             if is_active(c, now) and recipient.same(c.recipient_org, c.recipient_class)]
+    found += [Grant(frozenset(g.fields.split(";")) & set(PERSONAL_FIELDS), aware(g.requested_at), f"exception:{g.id}")
+              for g in session.execute(select(AccessException).where(AccessException.case_id == case.id)).scalars()
+              if exception_is_active(g, now) and recipient.same(g.recipient_org, g.recipient_class)]
+    return found
+
+
 def permitted_fields(session: Session, case: HotlineCase, recipient: Recipient,
                      now: datetime | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
     """(the fields `recipient` may receive of `case` now, the consents and exceptions that allow them)."""
-    now = now or utcnow()
-    allowed: set[str] = set()
-    basis: list[str] = []
-    for consent in session.execute(select(Consent).where(Consent.case_id == case.id)).scalars():
-        if is_active(consent, now) and recipient.same(consent.recipient_org, consent.recipient_class):
-            allowed.update(consent.fields.split(";"))
-            basis.append(f"consent:{consent.id}")
-    for grant in session.execute(select(AccessException).where(AccessException.case_id == case.id)).scalars():
-        if exception_is_active(grant, now) and recipient.same(grant.recipient_org, grant.recipient_class):
-            allowed.update(grant.fields.split(";"))
-            basis.append(f"exception:{grant.id}")
-    return frozenset(allowed & set(PERSONAL_FIELDS)), tuple(basis)
+    found = grants(session, case, recipient, now)
+    return frozenset().union(*(g.fields for g in found)), tuple(g.basis for g in found)
 
 
 def contacts_of(session: Session, case: HotlineCase) -> list[HotlineContact]:
@@ -146,23 +162,26 @@ def contacts_of(session: Session, case: HotlineCase) -> list[HotlineContact]:
                                 .order_by(HotlineContact.received_at, HotlineContact.id)).scalars())
 
 
-def unseal_fields(keyring: Keyring, contacts: list[HotlineContact], names) -> dict[str, list[str]]:
+def unseal_granted(keyring: Keyring, contacts: list[HotlineContact], found: list[Grant]) -> dict[str, list[str]]:
+    """Each contact's fields that a grant given after it was recorded covers, unsealed, by field."""
     values: dict[str, list[str]] = {}
-    for name in names:
-        found = [keyring.unseal(getattr(c, f"{name}_sealed"), sealed_context(c, name)) for c in contacts]
-        if any(found):
-            values[name] = [v for v in found if v]
+    for name in PERSONAL_FIELDS:
+        opened = [keyring.unseal(getattr(c, f"{name}_sealed"), sealed_context(c, name)) for c in contacts
+                  if any(name in g.fields and g.covers(c) for g in found)]
+        if any(opened):
+            values[name] = [v for v in opened if v]
     return values
 
 
 def disclose(session: Session, keyring: Keyring, case: HotlineCase, recipient: Recipient, *, purpose: str,
              by: User | None, now: datetime | None = None) -> Disclosure:
     """What `recipient` may receive of `case`, unsealed: only the fields an active consent or exception
-    covers for that very recipient. With none, the disclosure carries no field at all. An unsealing is
-    audited (`case_disclose`, field names and basis, never values)."""
-    allowed, basis = permitted_fields(session, case, recipient, now)
-    names = [n for n in PERSONAL_FIELDS if n in allowed]
-    values = unseal_fields(keyring, contacts_of(session, case), names) if names else {}
+    covers for that very recipient, of the contacts recorded before it was given. With none, the
+    disclosure carries no field at all. An unsealing is audited (`case_disclose`, field names and basis,
+    never values)."""
+    found = grants(session, case, recipient, now)
+    values = unseal_granted(keyring, contacts_of(session, case), found) if found else {}
+    basis = tuple(g.basis for g in found)
     if values:
         audit.append(session, "case_disclose", actor(by) if by else "cli", f"case:{case.ref}",
                      {"class": recipient.klass, "fields": sorted(values), "basis": list(basis),
