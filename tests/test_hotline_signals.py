@@ -210,3 +210,15 @@ def test_migrating_an_older_warehouse_moves_its_tips_into_cases_and_drops_their_
              "reporter_role": "survivor", "language": "zh", "text": f"{PLANTED}, she is afraid of the owner.",
              "location_text": "88 Harbor St, Tampa, FL", "business_name": "Pearl Spa", "phone": None}]
     assert case_refs_in_store(warehouse_with_old_tips, rows) == [signals[0]["case_ref"]]
+
+
+def test_a_read_only_open_of_a_warehouse_still_holding_tips_writes_nothing_and_says_migrate(warehouse_with_old_tips):
+    from harborlight.errors import Stale
+
+    path = warehouse_with_old_tips / "warehouse.duckdb"
+    before = path.read_bytes()
+    with pytest.raises(Stale, match="harborlight migrate"):
+        Warehouse(path, installation_key(warehouse_with_old_tips), read_only=True)
+    assert path.read_bytes() == before
+    assert not (warehouse_with_old_tips / "workspace.sqlite").exists()  # no store made, no case imported
+    assert not (warehouse_with_old_tips / "keys").exists()

@@ -91,6 +91,11 @@ class Warehouse:
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open the warehouse {self.path}: {exc}") from None
 
+    @property
+    def reading_a_copy(self) -> bool:
+        """True while a read-only open migrates and reads a temporary copy (`_read_upgraded_copy`)."""
+        return self._copy is not None
+
     def _read_upgraded_copy(self) -> None:
         """Migrate a temporary copy and read that: a read-only open never writes the original."""
         version = migrations.schema_version(self)

@@ -116,6 +116,11 @@ def _tips_into_cases(warehouse: Warehouse) -> None:
     if not _exists(warehouse, CASE_FILE_RECORDS):
         return
     rows = warehouse.dicts(old_tips_sql())
+    if rows and warehouse.reading_a_copy:
+        # A read-only command reads an upgraded copy and must write nothing: not the warehouse, and not the
+        # operational store either, where the tips would go. Moving them is `harborlight migrate`'s to do.
+        raise Stale(f"the warehouse {warehouse.path} still holds hotline tips from an older harborlight: run "
+                    "`harborlight migrate` to move them into hotline cases before reading it")
     if rows:
         with hotline.case_import(hotline.case_settings(warehouse)) as (session, keyring):
             hotline.stage_signals(warehouse, hotline.import_tip_rows(session, keyring, rows))
