@@ -262,3 +262,11 @@ def test_a_database_error_does_not_carry_sealed_values(desk):
                            audited=False)
     assert "hl1:" not in str(failed.value)
     assert leaked_words(str(failed.value)) == []
+
+
+@pytest.mark.parametrize(("written", "kept"), [("zh-TW", "zh"), ("KO", "ko"), ("pt_BR", "pt"), ("Mandarin", None),
+                                              ("", None), (None, None)])
+def test_an_imported_tips_language_is_kept_as_its_two_letter_code_or_not_at_all(written, kept):
+    from harborlight.cases.intake import language_code
+
+    assert language_code(written) == kept

@@ -8,6 +8,7 @@ businesses, phones and addresses it mentions (mentions.py), which become propose
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -222,7 +223,7 @@ def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, 
             role = row.get("reporter_role") or None
             form = ContactForm(
                 channel=str(row["channel"]), received_at=_aware(row["received_at"]),
-                language=(str(row.get("language") or "").lower() or None), reporter_role=role,
+                language=language_code(row.get("language")), reporter_role=role,
                 anonymous=role in (None, "anonymous"), narrative=_str(row.get("text")),
                 location=_str(row.get("location_text")),
                 businesses=tuple(filter(None, [_str(row.get("business_name"))])),
@@ -239,6 +240,13 @@ def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, 
     if added:
         audit.append(session, "case_import", "cli", "tips", {"contacts": added})
     return imported
+
+
+def language_code(raw) -> str | None:
+    """A tip's language as the ISO 639-1 code a contact keeps: "zh-TW" and "ZH" read "zh". A language the
+    export wrote some other way ("Mandarin") is not recorded rather than refused: the tip still counts."""
+    code = re.split(r"[-_]", str(raw or "").strip(), maxsplit=1)[0].lower()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 def _str(value) -> str | None:

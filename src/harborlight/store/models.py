@@ -169,8 +169,8 @@ class HotlineContact(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True)  # binds sealed fields to this row
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
-    source: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    record_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    record_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(), default=utcnow)
     channel: Mapped[str] = mapped_column(String(20))
     reporter_role: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -262,8 +262,8 @@ class Referral(Base):
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_cases.id"), index=True)
-    provider_source: Mapped[str] = mapped_column(String(80))
-    provider_record_id: Mapped[str] = mapped_column(String(80))
+    provider_source: Mapped[str] = mapped_column(String(200))
+    provider_record_id: Mapped[str] = mapped_column(String(200))
     provider_name: Mapped[str] = mapped_column(String(200))
     services: Mapped[str] = mapped_column(Text)
     fields_shared: Mapped[str] = mapped_column(Text, default="")
