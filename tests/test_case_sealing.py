@@ -309,3 +309,34 @@ def test_a_key_file_others_can_read_is_refused_with_the_fix(tmp_path):
         open_keyring(settings, create=False)
     settings.keys_path.chmod(0o600)
     assert open_keyring(settings, create=False).active
+
+
+def test_a_keyring_sees_a_rotation_another_process_wrote_and_two_first_opens_share_one_key(tmp_path):
+    from harborlight.cases.keys import open_keyring
+    from harborlight.config import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    serving = open_keyring(settings)
+    assert open_keyring(settings).active == serving.active  # a second open reads the file, makes no key
+    assert not serving.changed_on_disk()
+    rotating = open_keyring(settings, create=False)
+    rotating.add_key()
+    assert serving.changed_on_disk()  # the workspace re-reads the file before its next use
+    assert open_keyring(settings, create=False).active == rotating.active
+
+
+def test_the_workspace_reads_the_key_file_again_after_a_rotation(tmp_path):
+    from harborlight.cases.keys import open_keyring
+    from harborlight.config import Settings
+    from harborlight.web.workspace import Workspace
+
+    settings = Settings(data_dir=tmp_path)
+    workspace = Workspace(settings)
+    try:
+        before = workspace.keyring().active
+        rotating = open_keyring(settings, create=False)
+        rotating.add_key()
+        rotating.retire_others()
+        assert workspace.keyring().active == rotating.active != before
+    finally:
+        workspace.close()

@@ -38,6 +38,11 @@ class SealError(HarborlightError):
 class Keyring:
     def __init__(self, path: Path, active: str, keys: dict[str, bytes]):
         self.path, self.active, self._keys = path, active, keys
+        self.stamp = file_stamp(path)  # the file as it was read or written: a change means re-read it
+
+    def changed_on_disk(self) -> bool:
+        """Whether the key file is no longer the one this keyring read (a rotation by another process)."""
+        return file_stamp(self.path) != self.stamp
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -78,12 +83,13 @@ class Keyring:
         return parts[1] != self.active
 
     # -- rotation --------------------------------------------------------------------------------
-    def add_key(self) -> str:
-        """Make a new key and make it the active one; older keys stay until `retire_others`."""
+    def add_key(self, first: bool = False) -> str:
+        """Make a new key and make it the active one; older keys stay until `retire_others`. The `first` key
+        of a new file never replaces a file another process made meanwhile (FileExistsError)."""
         key_id = secrets.token_hex(4)
         self._keys[key_id] = AESGCM.generate_key(bit_length=256)
         self.active = key_id
-        self.save()
+        self.save(exclusive=first)
         return key_id
 
     def retire_others(self) -> list[str]:
@@ -93,31 +99,51 @@ class Keyring:
         self.save()
         return retired
 
-    def save(self) -> None:
+    def save(self, exclusive: bool = False) -> None:
         data = {"active": self.active,
                 "keys": {k: base64.b64encode(v).decode("ascii") for k, v in self._keys.items()}}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            temporary = self.path.with_name(self.path.name + ".new")
+            temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.new")  # one per writer
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(data, out)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(temporary, self.path)
+            if exclusive:  # link fails where a file exists: two first opens never overwrite each other's key
+                try:
+                    os.link(temporary, self.path)
+                finally:
+                    os.unlink(temporary)
+            else:
+                os.replace(temporary, self.path)
+        except FileExistsError:
+            raise
         except OSError as exc:
             raise file_error(exc) from None
+        self.stamp = file_stamp(self.path)
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
 
 def open_keyring(settings: Settings, create: bool = True) -> Keyring:
     """The keyring at the settings' key file; made with one new key when missing and `create`."""
     path = settings.keys_path
-    if not path.exists():
+    if not path.exists():  # a new key file; but see keyring_for: never beside stored cases
         if not create:
             raise SealError(f"{path}: no key file; hotline cases cannot be opened without it")
         keyring = Keyring(path, "", {})
-        keyring.add_key()
-        return keyring
+        try:
+            keyring.add_key(first=True)
+            return keyring
+        except FileExistsError:
+            pass  # another process made it first: read theirs
     try:
         if path.stat().st_mode & 0o077:
             raise SealError(f"{path}: the key file can be read by others than its owner; "

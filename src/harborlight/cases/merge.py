@@ -1,6 +1,6 @@
 """Merging cases: several contacts about the same person or the same business become one case.
 
-Contacts and service requests move to the case kept; the others are marked merged and point to it, so
+Contacts, service requests and referrals move to the case kept; the others are marked merged and point to it, so
 old references still lead somewhere. Consents and exceptions do NOT move: each was given for the people
 of its own case, and a merge may bring in contacts from someone else. So every consent and exception of
 every case in the merge ends with it, the case kept included (else its consents would open the newcomers'
@@ -17,7 +17,9 @@ from harborlight.cases.consent import revoke
 from harborlight.errors import BadRequest
 from harborlight.store import audit
 from harborlight.store.accounts import actor, aware, utcnow
-from harborlight.store.models import AccessException, Consent, HotlineCase, HotlineContact, ServiceRequest, User
+from harborlight.store.models import (
+    AccessException, Consent, HotlineCase, HotlineContact, Referral, ServiceRequest, User,
+)
 
 
 def merge_cases(session: Session, keep: HotlineCase, others: list[HotlineCase], by: User) -> HotlineCase:
@@ -36,6 +38,8 @@ def merge_cases(session: Session, keep: HotlineCase, others: list[HotlineCase], 
     for case in others:
         session.execute(update(HotlineContact).where(HotlineContact.case_id == case.id).values(case_id=keep.id))
         session.execute(update(ServiceRequest).where(ServiceRequest.case_id == case.id).values(case_id=keep.id))
+        # What was sent to providers stays in view on the kept case, as its history.
+        session.execute(update(Referral).where(Referral.case_id == case.id).values(case_id=keep.id))
         case.status, case.merged_into = "merged", keep.id
     session.flush()
     audit.append(session, "case_merge", actor(by), f"case:{keep.ref}", {"merged": [c.ref for c in others]})

@@ -34,21 +34,27 @@ def confirmed_signals_query(entity_ids: Iterable[str] | None):
     return query
 
 
+def live_refs(session: Session, refs: Iterable[str]) -> dict[str, str]:
+    """Each case reference mapped to the reference of the case it now lives in (itself unless merged), so a
+    survivor's several calls count as one case wherever their signals come from."""
+    from harborlight.cases.intake import live_case
+
+    wanted = sorted(set(refs))
+    cases = session.execute(select(HotlineCase).where(HotlineCase.ref.in_(wanted))).scalars() if wanted else []
+    return {case.ref: live_case(session, case).ref for case in cases}
+
+
 def confirmed_signals(session: Session, entity_ids: Iterable[str] | None = None) -> list[Signal]:
     """The signals advocates confirmed, for these businesses (all when None). Merged cases count under the
-    case they were merged into, so one survivor's several calls are one case."""
+    case they were merged into."""
+    from harborlight.cases.intake import live_case
+
     refs: dict[int, str] = {}
-
-    def ref(case_id: int) -> str:
-        if case_id not in refs:
-            case = session.get(HotlineCase, case_id)
-            while case.merged_into is not None:
-                case = session.get(HotlineCase, case.merged_into)
-            refs[case_id] = case.ref
-        return refs[case_id]
-
     rows = session.execute(confirmed_signals_query(entity_ids)).all()
-    return sorted({Signal(ref(case_id), received.date(), entity_id, kind,
+    for *_, case_id in rows:
+        if case_id not in refs:
+            refs[case_id] = live_case(session, session.get(HotlineCase, case_id)).ref
+    return sorted({Signal(refs[case_id], received.date(), entity_id, kind,
                           tuple(c for c in (categories or "").split(";") if c),
                           (language,) if language and language != "en" else ())
                    for entity_id, kind, received, categories, language, case_id in rows},

@@ -13,7 +13,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from harborlight.cases.signals import Signal, confirmed_signals
+from harborlight.cases.signals import Signal, confirmed_signals, live_refs
 from harborlight.indicators.catalog import INDICATORS
 from harborlight.read.hotline import LANGUAGE_NAMES, hotline_signals
 from harborlight.web.context import Context
@@ -42,11 +42,15 @@ def confirmed_in_store(context: Context, entity_ids: Iterable[str] | None = None
 
 def hotline_signals_for(context: Context, entity_ids: Iterable[str]) -> list[Signal]:
     """Every signal about these businesses: the warehouse's (tips imported, tied by scoring) merged by the
-    read layer with those advocates confirmed in the store."""
+    read layer with those advocates confirmed in the store, each under the case it now lives in (an
+    imported tip's case may have been merged since the warehouse recorded its reference)."""
     ids = sorted(set(entity_ids))
     if not ids:
         return []
-    return hotline_signals(context.warehouse(), ids, extra_signals=confirmed_in_store(context, ids))
+    found = hotline_signals(context.warehouse(), ids, extra_signals=confirmed_in_store(context, ids))
+    with context.store.session() as session:
+        live = live_refs(session, (s.case_ref for s in found))
+    return list(dict.fromkeys(s._replace(case_ref=live.get(s.case_ref, s.case_ref)) for s in found))
 
 
 def category_words(code: str) -> str:

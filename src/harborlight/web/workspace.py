@@ -58,7 +58,8 @@ class Workspace:
         """The keys that seal survivor fields; made on first use when the data dir has none and the store
         holds no case yet (`keyring_for`): a key file missing beside stored cases is an error."""
         with self._lock:
-            if self._keyring is None:
+            # Read again after `harborlight keys rotate` rewrote the file: the old key is gone from it.
+            if self._keyring is None or self._keyring.changed_on_disk():
                 with self.store.session() as session:
                     self._keyring = keyring_for(self.settings, session)
             return self._keyring
