@@ -14,7 +14,7 @@ only its de-identified signal, `hotline_signals`: no tip text and no survivor fi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harborlight.contract.schema import HASHED_FIELDS, RECORD_TYPES, Field, RecordType

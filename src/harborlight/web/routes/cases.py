@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from harborlight.cases import consent as gate
@@ -32,7 +32,7 @@ from harborlight.store.models import (
     AccessException, CaseMention, Consent, HotlineCase, HotlineContact, ServiceRequest, User,
 )
 from harborlight.web.context import Context, signed_in
-from harborlight.web.params import RowId
+from harborlight.web.params import RowId, validated
 from harborlight.web.render import page
 
 router = APIRouter()
@@ -492,16 +492,6 @@ def merge(context: Context, ref: str, request: MergeRequest) -> Done:
         others = [case_by_ref(session, r) for r in dict.fromkeys(refs)]
         merge_cases(session, keep, others, context.user)
         return Done(ref=keep.ref)
-
-
-def validated(model: type[BaseModel], values: dict) -> BaseModel:
-    """A form's values as the API's model; a field that does not validate is named (never its value) in a 400."""
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "form"
-        raise BadRequest(f"{where}: {first.get('msg', 'not accepted')}") from None
 
 
 def _one_a_line(text: str) -> list[str]:

@@ -10,14 +10,14 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from harborlight.errors import BadRequest, Forbidden
 from harborlight.read import outcomes as read_outcomes
 from harborlight.respond.outcomes import with_entered
 from harborlight.store import casework
 from harborlight.web import policy
-from harborlight.web.params import RowIdField
+from harborlight.web.params import RowIdField, validated
 from harborlight.web.context import Context, signed_in
 from harborlight.web.routes.packets import AgencyChoice  # one schema for an agency to choose, in both forms
 from harborlight.web.render import page
@@ -154,13 +154,7 @@ def record(context: Context, request: OutcomeRequest) -> Recorded:
 def _form_request(fields: dict[str, str]) -> OutcomeRequest:
     """The form's text fields as an OutcomeRequest; a blank count is zero, a blank optional field absent.
     A field that does not validate is named in a 400."""
-    values = {k: v for k, v in fields.items() if v.strip() != "" or k in ("operation", "date")}
-    try:
-        return OutcomeRequest.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "form"
-        raise BadRequest(f"{where}: {first.get('msg', 'not accepted')}") from None
+    return validated(OutcomeRequest, {k: v for k, v in fields.items() if v.strip() != "" or k in ("operation", "date")})
 
 
 @router.get("/api/outcomes", name="api_outcomes", response_model=LedgerOut)
