@@ -426,6 +426,13 @@ def report_command(
     out.print(f"report: {escape(str(written))}")
 
 
+import_app = typer.Typer(
+    help="Turn real formats (Florida's corporate file, a state's bulk CSV, FollowTheMoney) into contract files for `harborlight ingest`.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
