@@ -421,3 +421,10 @@ def test_the_command_prints_each_problem_and_exits_with_the_bad_request_code(tmp
     assert "registry.csv:2: filings.status (column STATUS): 'Q' is not in the mapping's map" in result.stderr
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "filings.csv").exists()
+
+
+def test_the_example_in_the_mapping_reference_is_a_valid_mapping():
+    doc = (Path(__file__).parent.parent / "docs" / "mappings.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    mapping = parse_mapping(example, "mappings.md")
+    assert mapping.record_types == ("filings", "officers") and mapping.dedupe == {"filings": "first"}
