@@ -422,9 +422,32 @@ def test_the_command_prints_each_problem_and_exits_with_the_bad_request_code(tmp
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "filings.csv").exists()
 
+    skipped = harborlight("import", "mapped", "registry.csv", "--mapping", "test.yaml", "--out", "out",
+                          "--skip-bad", cwd=tmp_path)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "wrote out/filings.csv: 0 records" in skipped.stdout
+    assert "skipped 1 bad rows (1 problems)" in skipped.stderr
+    assert "registry.csv:2: filings.status (column STATUS)" in skipped.stderr
+
 
 def test_the_example_in_the_mapping_reference_is_a_valid_mapping():
     doc = (Path(__file__).parent.parent / "docs" / "mappings.md").read_text(encoding="utf-8")
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     mapping = parse_mapping(example, "mappings.md")
     assert mapping.record_types == ("filings", "officers") and mapping.dedupe == {"filings": "first"}
+
+
+def test_a_truncated_gzip_is_rejected_whole_even_with_skip_bad(tmp_path):
+    plain = write_csv(tmp_path / "registry.csv", SMALL_COLUMNS, [small_row(ID=f"F{i}") for i in range(200)])
+    packed = gzip.compress(plain.read_bytes(), mtime=0)
+    (tmp_path / "registry.csv.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(FileRejected) as excinfo:
+        import_mapped(tmp_path / "registry.csv.gz", load_mapping(mapping_file(tmp_path)), tmp_path / "out", skip_bad=True)
+    assert "gzip data is truncated or corrupt" in rejection(excinfo)[-1]
+    assert not (tmp_path / "out" / "filings.csv").exists()
+
+
+def test_an_empty_file_is_refused_as_having_no_header(tmp_path):
+    (tmp_path / "registry.csv").write_bytes(b"")
+    with pytest.raises(BadRequest, match="registry.csv: file is empty: expected a header row"):
+        import_mapped(tmp_path / "registry.csv", load_mapping(mapping_file(tmp_path)), tmp_path / "out")

@@ -1,9 +1,10 @@
 """Any state's bulk CSV into contract files, through a YAML mapping (mapping.py).
 
 The file is read as a stream (the csv module over a decoding text stream, gzip accepted), one
-row at a time, so a registry's multi-gigabyte export needs no more memory than its largest
-row, except when a mapping asks that a repeated record's last version win (`dedupe: last`):
-those records are held until the end. Each row yields the records its mapping's blocks say;
+row at a time, so a registry's multi-gigabyte export is never held whole. What is kept is each
+record_id written (to catch a repeated record: about a hundred bytes each, a few hundred MB for
+a state with millions of entities), and, when a mapping asks that a repeated record's last
+version win (`dedupe: last`), those records themselves until the end. Each row yields the records its mapping's blocks say;
 a row's records are written together or not at all, and every record is checked by the
 contract's own validator (ContractOutput), so a bad value is found here, named by the source
 file, its physical line and the contract field with the column it came from.
