@@ -154,7 +154,7 @@ class _Rows:
         self.mapping, self.output, self.label, self.index = mapping, output, label, index
         self.width, self.report, self.skip_bad = width, report, skip_bad
         self.seen: dict[tuple[str, str], int] = {}  # (record type, record_id) -> line first written
-        self.held: dict[tuple[str, str], tuple[dict[str, str], int]] = {}  # dedupe: last
+        self.held: dict[tuple[str, str], tuple[dict[str, object], int]] = {}  # dedupe: last
 
     def run(self, reader, tick: Callable[[], None]) -> None:
         start = reader.line_num + 1
@@ -188,12 +188,12 @@ class _Rows:
                     f"is not valid {self.mapping.encoding} (check the mapping's input.encoding)")
                 return [ContractError(self.label, line, f"column {column}", what)]
         get = values.__getitem__
-        records: list[tuple[Block, dict[str, str]]] = []
+        records: list[tuple[Block, dict[str, object]]] = []
         problems: list[ContractError] = []
         for block in self.mapping.blocks:
             if block.when is not None and not block.when.holds(get):
                 continue
-            record = {"source": self.mapping.source}
+            record: dict[str, object] = {"source": self.mapping.source}
             for name, spec in block.fields.items():
                 try:
                     record[name] = spec.value(get)
@@ -212,7 +212,7 @@ class _Rows:
         if problems:
             return problems
         for block, record in records:
-            key = (block.record_type, record["record_id"])
+            key = (block.record_type, str(record["record_id"]))
             rule = self.mapping.dedupe.get(block.record_type)
             if key in self.seen:
                 self.report.repeats_dropped += 1  # a later version: kept only when the last wins
@@ -226,13 +226,13 @@ class _Rows:
                 self.output.add(block.record_type, record, self.label, line)
         return []
 
-    def _repeats(self, records: list[tuple[Block, dict[str, str]]], line: int) -> list[ContractError]:
+    def _repeats(self, records: list[tuple[Block, dict[str, object]]], line: int) -> list[ContractError]:
         """A record_id met before (in an earlier row or this one) is an error unless the mapping
         says which version wins: a layout that repeats records must say so."""
         problems = []
         in_row: set[tuple[str, str]] = set()
         for block, record in records:
-            key = (block.record_type, record["record_id"])
+            key = (block.record_type, str(record["record_id"]))
             if block.record_type not in self.mapping.dedupe and (key in self.seen or key in in_row):
                 first = f"line {self.seen[key]}" if key in self.seen else "this line"
                 problems.append(self._error(line, block, "record_id",

@@ -320,9 +320,9 @@ class _Reader:
         if kind == "column":
             spec["columns"] = (self._name(body["column"], f"{path}.column"),)
         elif kind == "constant":
-            spec["constant"] = self._scalar(body["constant"], f"{path}.constant")
+            constant = spec["constant"] = self._scalar(body["constant"], f"{path}.constant")
             if not body.keys() & {"map", "date"}:
-                self._allowed(contract_field, spec["constant"], f"{path}.constant")
+                self._allowed(contract_field, constant, f"{path}.constant")
         elif kind == "join":
             spec["columns"] = self._names(body["join"], f"{path}.join")
             sep = body.get("sep", " ")
@@ -342,9 +342,9 @@ class _Reader:
         if "map" in body:
             spec["value_map"] = self._value_map(body["map"], f"{path}.map", contract_field)
             if "default" in body:
-                default = body["default"]
-                spec["default"] = "" if default is None else self._scalar(default, f"{path}.default")
-                self._allowed(contract_field, spec["default"], f"{path}.default")
+                given = body["default"]
+                default = spec["default"] = "" if given is None else self._scalar(given, f"{path}.default")
+                self._allowed(contract_field, default, f"{path}.default")
         elif "default" in body:
             raise self.fail(f"{path}.default", "applies only with map (the value for codes the map lacks)")
         if "date" in body:
