@@ -53,6 +53,8 @@ from harborlight.resolve.stage import resolve
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
 from harborlight.terminal import SafeConsole
+from harborlight.sources.mapped import import_mapped
+from harborlight.sources.mapping import load_mapping, shipped_mappings
 from harborlight.store import open_store
 from harborlight.store.accounts import add_user
 from harborlight.store.audit import record_cli_export, verify as verify_chain
@@ -431,6 +433,43 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
+
+
+@import_app.command("mapped")
+def import_mapped_command(
+    file: Annotated[Path, typer.Argument(help="The state's bulk CSV file (optionally .gz).")],
+    mapping: Annotated[str, typer.Option(
+        "--mapping", help="A YAML mapping file, or the name of a shipped one: "
+        + ", ".join(shipped_mappings()) + ". Format: docs/mappings.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the contract files.")],
+    skip_bad: Annotated[bool, typer.Option(
+        "--skip-bad", help="Skip rows that cannot be mapped and count them, instead of writing nothing.")] = False,
+) -> None:
+    """Turn a state's bulk business-entity CSV into contract files, through a YAML mapping.
+
+    Every record is checked against the contract; a bad row rejects the whole file (nothing
+    is written) unless --skip-bad is given. Then load the folder with `harborlight ingest`.
+    """
+    loaded = load_mapping(mapping)
+    try:
+        with _progress() as bar:
+            task = bar.add_task(escape(file.name), total=None)
+            report = import_mapped(file, loaded, out_dir, skip_bad,
+                                   lambda done, total: bar.update(task, completed=done, total=total or None))
+    except FileRejected as rejected:
+        _print_rejection(rejected)
+        for note in rejected.notes:
+            err.print(f"  {escape(note)}")
+        err.print("nothing was written" + ("" if skip_bad else "; --skip-bad skips bad rows and writes the rest"))
+        raise typer.Exit(rejected.exit_code) from None
+    for name, count in report.written.items():
+        out.print(f"wrote {escape(str(out_dir / name))}: {count:,} records")
+    out.print(f"read {report.rows_read:,} rows of {escape(report.source_file)} through {escape(report.mapping)}"
+              + (f"; {report.repeats_dropped:,} repeated records left out (dedupe)" if report.repeats_dropped else ""))
+    if report.skipped_rows:
+        err.print(f"skipped {report.skipped_rows:,} bad rows ({report.problem_count:,} problems); the first:")
+        for problem in report.problems:
+            err.print(f"  {escape(str(problem))}")
 
 
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
