@@ -48,7 +48,10 @@ def shown_entities(warehouse: Warehouse, viewer: Viewer = ANALYST, guard: Guard 
     scored = warehouse.table_exists("business_scores")
     networked = warehouse.table_exists("network_members")
     guard = guard or Guard.of(warehouse, viewer)
-    redact = guard.text
+
+    def redact(text: str) -> str:
+        return guard.text(text) or ""  # text in, text out: redaction only ever replaces a name
+
     risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
     network = "m.network_id" if networked else "NULL"
     joins = ("LEFT JOIN business_scores s ON s.entity_id = e.entity_id " if scored else "") + (
@@ -68,7 +71,7 @@ def shown_entities(warehouse: Warehouse, viewer: Viewer = ANALYST, guard: Guard 
             # A person decided to be shown: their name as the guard gives it, then redacted like
             # all text (a shown controller's name never matches, so this changes nothing today).
             name = guard.person(entity_id, name)
-        out.append(ShownEntity(entity_id, kind, redact(name or entity_id), redact(address), city, state, zip_code,
+        out.append(ShownEntity(entity_id, kind, redact(name or entity_id), guard.text(address), city, state, zip_code,
                                False, score, band, network_id))
     if warehouse.table_exists("premises"):
         for premises_id, street, unit, city, state in warehouse.rows(
