@@ -130,7 +130,7 @@ def test_export_refuses_when_records_arrived_after_resolution(write_rows, fresh_
         export_csv(fresh_warehouse, tmp_path / "out")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf"])
+@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf", "i2", "geojson"])
 def test_a_business_named_after_its_worker_is_exported_with_her_name_redacted(fmt, write_rows, fresh_warehouse, tmp_path):
     from harborlight.export import export
     from harborlight.protection import REDACTED

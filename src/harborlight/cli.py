@@ -589,7 +589,9 @@ def synth_command(
 @app.command("export")
 def export_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the export into.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv (the contract's four files), ftm (FollowTheMoney JSON lines for Aleph) or gexf (Gephi).")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv (the contract's four files), ftm (FollowTheMoney JSON lines for Aleph), "
+                                     "gexf (Gephi), i2 (Analyst's Notebook link chart: entities and links CSV) "
+                                     "or geojson (businesses on a map).")] = "csv",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Write what harborlight concluded. Protected persons appear only by pseudonym, in every format.

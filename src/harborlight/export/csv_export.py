@@ -14,7 +14,9 @@ from pathlib import Path
 
 from harborlight.export.files import atomic_text_file
 from harborlight.network.controllers import controller_ids_sql
-from harborlight.protection import Protection, protected_sql_for, shown_name
+from harborlight.protection import protected_sql_for
+from harborlight.read.guard import Guard
+from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.stages import require_fresh
 from harborlight.warehouse import Warehouse
 
@@ -88,13 +90,13 @@ def persons_rows_sql(protected_sql: str, networked: bool) -> str:
     ORDER BY p.entity_id"""
 
 
-def _person_rows(warehouse: Warehouse, networked: bool) -> Iterable[tuple]:
+def _person_rows(warehouse: Warehouse, networked: bool, guard: Guard) -> Iterable[tuple]:
     sql = persons_rows_sql(protected_sql_for(warehouse), networked)
     for entity_id, name, roles, network_id, score, protected in warehouse.rows(sql):
-        yield (
-            entity_id, shown_name(entity_id, name, protected), roles, network_id, score,
-            "true" if protected else "false",
-        )
+        # The SQL never selected a protected person's name; the guard gives the name of anyone
+        # else (and a pseudonym, should its own view of protection say otherwise).
+        shown = guard.pseudonym(entity_id) if protected else guard.person(entity_id, name)
+        yield (entity_id, shown, roles, network_id, score, "true" if protected else "false")
 
 
 def require_export_fresh(warehouse: Warehouse) -> None:
@@ -104,18 +106,19 @@ def require_export_fresh(warehouse: Warehouse) -> None:
     require_fresh(warehouse, "resolve", what="export", if_run=("score", "networks"))
 
 
-def export_csv(warehouse: Warehouse, out: Path) -> ExportResult:
-    """Write the contract's four CSV files into `out`, each replaced whole or not at all."""
+def export_csv(warehouse: Warehouse, out: Path, viewer: Viewer = ANALYST) -> ExportResult:
+    """Write the contract's four CSV files into `out`, each replaced whole or not at all. Names and
+    text leave through the read layer's guard for `viewer`."""
     require_export_fresh(warehouse)
     scored = warehouse.table_exists("business_scores")
     networked = warehouse.table_exists("network_members")
-    protection = Protection(warehouse)
+    guard = Guard.of(warehouse, viewer)
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
         # A business may be named after the worker signed up as its officer: names are redacted.
-        "businesses.csv": [(e, protection.redact(name), *rest)
+        "businesses.csv": [(e, guard.text(name), *rest)
                            for e, name, *rest in warehouse.rows(businesses_rows_sql(scored, networked))],
-        "persons.csv": list(_person_rows(warehouse, networked)),
+        "persons.csv": list(_person_rows(warehouse, networked, guard)),
         "networks.csv": warehouse.rows(networks_rows_sql()) if networked else [],
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 
 from harborlight.export.files import atomic_text_file
 from harborlight.export.shown import shown_entities, shown_ties
+from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.warehouse import Warehouse
 
 FILE_NAME = "graph.gexf"
@@ -25,8 +26,8 @@ def quoteattr(value: str) -> str:
 ATTRIBUTES = (("0", "kind", "string"), ("1", "risk_score", "double"), ("2", "network_id", "string"), ("3", "protected", "boolean"))
 
 
-def gexf_lines(warehouse: Warehouse):
-    entities = shown_entities(warehouse)
+def gexf_lines(warehouse: Warehouse, viewer: Viewer = ANALYST):
+    entities = shown_entities(warehouse, viewer)
     known = {e.entity_id for e in entities}
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield '<gexf xmlns="http://gexf.net/1.3" version="1.3">'
@@ -49,10 +50,10 @@ def gexf_lines(warehouse: Warehouse):
     yield "</gexf>"
 
 
-def export_gexf(warehouse: Warehouse, out: Path) -> int:
+def export_gexf(warehouse: Warehouse, out: Path, viewer: Viewer = ANALYST) -> int:
     lines = 0
     with atomic_text_file(out / FILE_NAME) as handle:
-        for line in gexf_lines(warehouse):
+        for line in gexf_lines(warehouse, viewer):
             handle.write(line + "\n")
             lines += 1
     return lines

@@ -1,17 +1,20 @@
 """What every graph-shaped export shows: entities under the names they may be shown by, and their ties.
 
-Protection (protection.py) decides who that is, whether or not the network stage has run:
-protected persons come out of here already pseudonymized, with no other property, so the
-FollowTheMoney and GEXF writers cannot name them even by mistake. Every other name (a
-business's, an agent's, a street) is redacted of protected names first: a business may be
-named after the worker signed up as its officer.
+Names and text leave through the read layer's `Guard` (read/guard.py), for the `Viewer` the
+export is made for (the CLI's analyst by default), as they do in every other view: protection
+(protection.py) decides who may be shown, whether or not the network stage has run, and the
+viewer's role what it may see. Protected persons come out of here already pseudonymized, with
+no other property, so the FollowTheMoney, GEXF and i2 writers cannot name them even by mistake.
+Every other name (a business's, an agent's, a street) is redacted of protected names first: a
+business may be named after the worker signed up as its officer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harborlight.protection import Protection, shown_name
+from harborlight.read.guard import Guard
+from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.warehouse import Warehouse
 
 
@@ -39,11 +42,16 @@ class ShownTie:
     record: str  # record_type:source:record_id
 
 
-def shown_entities(warehouse: Warehouse) -> list[ShownEntity]:
+def shown_entities(warehouse: Warehouse, viewer: Viewer = ANALYST, guard: Guard | None = None) -> list[ShownEntity]:
+    """Every entity and premises as `viewer` may see it. A caller that also reads text of its own
+    may pass its `guard`, so that one protection decision covers the whole export."""
     scored = warehouse.table_exists("business_scores")
     networked = warehouse.table_exists("network_members")
-    protection = Protection(warehouse)
-    redact = protection.redact
+    guard = guard or Guard.of(warehouse, viewer)
+
+    def redact(text: str) -> str:
+        return guard.text(text) or ""  # text in, text out: redaction only ever replaces a name
+
     risk = "s.risk_score, s.risk_band" if scored else "NULL, NULL"
     network = "m.network_id" if networked else "NULL"
     joins = ("LEFT JOIN business_scores s ON s.entity_id = e.entity_id " if scored else "") + (
@@ -54,11 +62,17 @@ def shown_entities(warehouse: Warehouse) -> list[ShownEntity]:
         f"SELECT e.entity_id, e.kind, e.name, e.address, e.city, e.state, e.zip, {risk}, {network} "
         f"FROM entities e {joins} ORDER BY e.entity_id"
     ):
-        if kind == "person" and protection.is_protected(entity_id):
-            out.append(ShownEntity(entity_id, kind, shown_name(entity_id, None, True), protected=True))
-        else:
-            out.append(ShownEntity(entity_id, kind, redact(name or entity_id), redact(address), city, state, zip_code,
-                                   False, score, band, network_id))
+        if kind == "person" and guard.is_protected(entity_id):
+            # The recorded name is not even handed to the guard: an export is a file that leaves
+            # the machine, so a protected person is a pseudonym in it whatever the role.
+            out.append(ShownEntity(entity_id, kind, guard.pseudonym(entity_id), protected=True))
+            continue
+        if kind == "person":
+            # A person decided to be shown: their name as the guard gives it, then redacted like
+            # all text (a shown controller's name never matches, so this changes nothing today).
+            name = guard.person(entity_id, name)
+        out.append(ShownEntity(entity_id, kind, redact(name or entity_id), guard.text(address), city, state, zip_code,
+                               False, score, band, network_id))
     if warehouse.table_exists("premises"):
         for premises_id, street, unit, city, state in warehouse.rows(
             "SELECT premises_id, street, unit, city, state FROM premises ORDER BY premises_id"
