@@ -175,3 +175,63 @@ def test_the_command_lists_problems_and_exits_non_zero_or_prints_a_summary(tmp_p
     assert done.exit_code == 0, done.output
     assert "records read: 2; filings: 1; officers: 1" in done.output and "bad records skipped: 1" in done.output
     assert read_csv(tmp_path / "out" / "filings.csv")[0]["source"] == "fl_test"
+
+
+# -- end to end: an imported registry file through to an investigation packet -----------------
+SPAS = (("F24000000101", "MOONGATE SPA LLC", "201 Coral Way"), ("F24000000102", "JADE LANTERN SPA LLC", "455 Palm Ave"),
+        ("F24000000103", "SILK RIVER SPA LLC", "78 Bayshore Dr"))
+CONTROLLER = "HALVERSEN, DORIAN"  # invented: the manager of all three spas
+WORKER = "WREN, ISOLDE"  # invented: a licensed therapist signed up as president of one spa
+REVIEW = "Rubbed and tugged, ask for the special. Door is locked, ring the bell. $40 tip expected."
+
+
+def planted_network_registry() -> list[str]:
+    """Three spas managed by one person, who shares a mailing address and a registered agent
+    across them; a worker is signed up as president of one; an unrelated business elsewhere."""
+    lines = []
+    for i, (doc, name, address) in enumerate(SPAS):
+        officers = [officer("MGR", CONTROLLER, address="12 Quarry Ln", city="Miami", zip5="33130")]
+        if i == 0:
+            officers.append(officer("P", WORKER, address=address, city="Miami", zip5="33131"))
+        lines.append(record(
+            doc, name, filing_type="FLAL", principal_address_1=address, principal_zip="33131",
+            mailing_address_1="12 Quarry Ln", mailing_city="Miami", mailing_state="FL", mailing_zip="33130",
+            registered_agent_name="TIDEMARK AGENT SERVICES LLC", registered_agent_type="C",
+            registered_agent_address="12 Quarry Ln", registered_agent_city="Miami", registered_agent_state="FL",
+            registered_agent_zip5="33130", officers=officers))
+    lines.append(record("P24000000200", "ORCHARD DENTAL PA", principal_address_1="9 Elm St", principal_city="Orlando",
+                        officers=[officer("P", "FENWICK, ODALYS", address="3 Birch Rd", city="Orlando")]))
+    return lines
+
+
+def test_an_imported_registry_file_names_the_planted_manager_as_a_network_controller(tmp_path, write_rows,
+                                                                                     fresh_warehouse):
+    from harborlight.indicators.scoring import score
+    from harborlight.network.detect import find_networks
+    from harborlight.resolve.stage import resolve
+    from harborlight.respond.packet import write_packet
+
+    registry = write_records(tmp_path / "snapshot.txt", planted_network_registry())
+    import_sunbiz([registry], tmp_path / "records")
+    listings = [{"source": "site", "record_id": f"L{i}", "site_kind": "review_board", "business_name": name.removesuffix(" LLC"),
+                 "address": address, "city": "Miami", "state": "FL", "zip": "33131", "phone": f"305-555-01{i}0"}
+                for i, (_, name, address) in enumerate(SPAS)]
+    reviews = [{"source": "site", "record_id": f"L{i}-r{j}", "listing_record_id": f"L{i}", "posted_date": "2023-05-01",
+                "reviewer": f"handle{i}{j}", "text": REVIEW} for i in range(len(SPAS)) for j in range(2)]
+    licenses = [{"source": "board", "record_id": f"M{i}", "license_type": "therapist", "licensee_name": WORKER,
+                 "license_number": "MA4242", "business_name": name.removesuffix(" LLC"), "address": address,
+                 "city": "Miami", "state": "FL"} for i, (_, name, address) in enumerate(SPAS)]
+    for record_type, rows in (("listings", listings), ("reviews", reviews), ("licenses", licenses)):
+        write_rows(record_type, rows, folder=tmp_path / "records")
+    assert ingest(tmp_path / "records", fresh_warehouse).ok
+    resolve(fresh_warehouse)
+    score(fresh_warehouse)
+    find_networks(fresh_warehouse)
+    (network_id,) = fresh_warehouse.rows("SELECT network_id FROM networks ORDER BY n_businesses DESC LIMIT 1")[0]
+    json_path, html_path = write_packet(fresh_warehouse, network_id, tmp_path / "packet")
+    packet = json.loads(json_path.read_text(encoding="utf-8"))
+    assert any("HALVERSEN" in c["name"].upper() for c in packet["controllers"]), packet["controllers"]
+    assert packet["potential_victims"] >= 1
+    for text in (json_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")):
+        for secret in ("WREN", "Wren", "ISOLDE", "Isolde", "MA4242"):
+            assert secret not in text

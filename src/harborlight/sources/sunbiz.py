@@ -117,6 +117,27 @@ POSITIONS = {name: (start, end) for name, start, end in LAYOUT}
 _FIELD_AT = [name for name, start, end in LAYOUT for _ in range(start, end + 1)]
 DATE_FIELDS = ("file_date", "last_transaction_date", "annual_report_1_date", "annual_report_2_date",
                "annual_report_3_date")
+# What makes a record bad (besides its length and bytes): the check slices only these.
+CHECKED_SLICES = {name: SLICES[name] for name in ("document_number", "entity_name", "status", *DATE_FIELDS)}
+# What writing slices: every field but the officer blocks (cut block by block, an empty one
+# skipped whole) and those nothing is written from (the annual reports, the filler).
+FILING_SLICES = {name: s for name, s in SLICES.items()
+                 if not name.startswith(("officer_", "annual_report_")) and name != "filler"}
+
+
+def _officer_slices() -> list[tuple[int, slice, dict[str, slice]]]:
+    """Each officer block, from LAYOUT: its k, where it lies, and its fields within the block."""
+    blocks = []
+    for k in range(1, OFFICER_BLOCKS + 1):
+        prefix = f"officer_{k}_"
+        fields = [(name, start, end) for name, start, end in LAYOUT if name.startswith(prefix)]
+        first, last = fields[0][1], fields[-1][2]
+        inner = {name.removeprefix(prefix): slice(start - first, end - first + 1) for name, start, end in fields}
+        blocks.append((k, slice(first - 1, last), inner))
+    return blocks
+
+
+OFFICER_SLICES = _officer_slices()
 
 
 def field_label(name: str) -> str:
@@ -294,19 +315,20 @@ def _records(paths: list[Path], step: str, progress: Progress | None) -> Iterato
             yield ordinal, line
 
 
-def _problems(line: Line) -> tuple[list[ContractError], dict[str, str] | None]:
-    """The record's problems, or its fields (trimmed) when it has none."""
+def _problems(line: Line) -> list[ContractError]:
+    """What is wrong with the record (nothing when it is good): its length, its bytes, and the
+    checked fields (`CHECKED_SLICES`)."""
     def problem(name: str | None, message: str) -> ContractError:
         return ContractError(line.label, line.number, field_label(name) if name else None, message)
 
     if line.raw is None or line.length != RECORD_LENGTH:
-        return [problem(None, f"a record is {RECORD_LENGTH} characters; this line has {line.length}")], None
+        return [problem(None, f"a record is {RECORD_LENGTH} characters; this line has {line.length}")]
     bad = _NOT_TEXT.search(line.raw)
     if bad:
         return [problem(_FIELD_AT[bad.start()], f"not Latin-1 text (byte 0x{bad.group()[0]:02x} at position "
-                                                f"{bad.start() + 1})")], None
+                                                f"{bad.start() + 1})")]
     text = line.raw.decode("latin-1")
-    values = {name: text[s].strip() for name, s in SLICES.items()}
+    values = {name: text[s].strip() for name, s in CHECKED_SLICES.items()}
     found = []
     if not values["document_number"]:
         found.append(problem("document_number", "required field is empty"))
@@ -315,12 +337,25 @@ def _problems(line: Line) -> tuple[list[ContractError], dict[str, str] | None]:
     if values["status"] not in STATUSES:
         found.append(problem("status", f"{values['status']!r} is not A (active) or I (inactive)"))
     for name in DATE_FIELDS:
-        converted = iso_date(values[name])
-        if converted is None:
+        if iso_date(values[name]) is None:
             found.append(problem(name, f"{values[name]!r} is not a date (MMDDYYYY)"))
-        else:
-            values[name] = converted
-    return found, (None if found else values)
+    return found
+
+
+def record_fields(raw: bytes) -> dict[str, str]:
+    """A checked record's filing fields, trimmed, dates as ISO, and `officers`: one dict per
+    officer block that is not blank, with its `k`."""
+    text = raw.decode("latin-1")
+    values: dict = {name: text[s].strip() for name, s in FILING_SLICES.items()}
+    for name in ("file_date", "last_transaction_date"):
+        values[name] = iso_date(values[name])
+    officers = []
+    for k, where, inner in OFFICER_SLICES:
+        block = text[where]
+        if not block.isspace():
+            officers.append({"k": k} | {name: block[s].strip() for name, s in inner.items()})
+    values["officers"] = officers
+    return values
 
 
 # -- rows ----------------------------------------------------------------------------------
@@ -328,7 +363,7 @@ FILING_EXTRAS = ("filing_type", "last_transaction_date", "state_or_country", "pr
 OFFICER_EXTRAS = ("title_code",)
 
 
-def filing_row(values: dict[str, str], source: str) -> dict[str, str]:
+def filing_row(values: dict, source: str) -> dict[str, str]:
     """A checked record's contract filing; the registry's own codes ride along as extra columns."""
     return {
         "source": source, "record_id": values["document_number"], "entity_name": values["entity_name"],
@@ -352,22 +387,23 @@ def filing_row(values: dict[str, str], source: str) -> dict[str, str]:
     }
 
 
-def officer_rows(values: dict[str, str], source: str) -> Iterator[dict[str, str]]:
+def officer_rows(values: dict, source: str) -> Iterator[dict[str, str]]:
     """One row per officer block with a name, and per role of a combined title code.
 
     record_id is `<doc>-<k>` (k the block, 1..6) when the code gives one role, and
     `<doc>-<k>-<role>` for each role of a combined code (DS: `<doc>-1-director`,
     `<doc>-1-secretary`): stable for the same record, unique within the filing."""
     doc = values["document_number"]
-    for k in range(1, OFFICER_BLOCKS + 1):
-        get = lambda name: values[f"officer_{k}_{name}"]  # noqa: E731
-        if not get("name"):
-            continue  # an empty block (or one naming nobody) is not an officer
-        roles = title_roles(get("title"))
+    for block in values["officers"]:
+        k = block["k"]
+        if not block["name"]:
+            continue  # a block naming nobody is not an officer
+        roles = title_roles(block["title"])
         row = {
-            "source": source, "filing_record_id": doc, "name": get("name"),
-            "name_type": NAME_TYPES.get(get("type").upper(), ""), "address": get("address"), "city": get("city"),
-            "state": get("state"), "zip": _zip(get("zip5"), get("zip4")), "title_code": get("title"),
+            "source": source, "filing_record_id": doc, "name": block["name"],
+            "name_type": NAME_TYPES.get(block["type"].upper(), ""), "address": block["address"],
+            "city": block["city"], "state": block["state"], "zip": _zip(block["zip5"], block["zip4"]),
+            "title_code": block["title"],
         }
         for role in roles:
             record_id = f"{doc}-{k}" if len(roles) == 1 else f"{doc}-{k}-{role}"
@@ -408,6 +444,7 @@ class _Seen:
         self.con.execute("SET temp_directory = ?", [str(Path(folder) / "spill")])
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("CREATE TABLE seen (doc VARCHAR, ordinal BIGINT)")
+        self.con.execute("CREATE TABLE bad (ordinal BIGINT)")
         self.docs: list[str] = []
         self.ordinals: list[int] = []
 
@@ -423,15 +460,18 @@ class _Seen:
             self.con.execute("INSERT INTO seen SELECT doc, ordinal FROM batch")
             self.docs, self.ordinals = [], []
 
-    def replaced(self) -> Iterator[int]:
-        """Ordinals of records a later one with the same document number replaces, ascending."""
+    def add_bad(self, ordinal: int) -> None:
+        self.con.execute("INSERT INTO bad VALUES (?)", [ordinal])  # few: a row at a time is fine
+
+    def left_out(self) -> Iterator[tuple[int, bool]]:
+        """Ordinals the write leaves out, ascending, each with True when a later record with the
+        same document number replaces it (False: a bad record). Writing never checks again."""
         self.flush()
         result = self.con.execute(
-            "SELECT ordinal FROM (SELECT ordinal, row_number() OVER (PARTITION BY doc ORDER BY ordinal DESC) AS n "
-            "FROM seen) WHERE n > 1 ORDER BY ordinal")
+            "SELECT ordinal, TRUE FROM (SELECT ordinal, row_number() OVER (PARTITION BY doc ORDER BY ordinal DESC) AS n "
+            "FROM seen) WHERE n > 1 UNION ALL SELECT ordinal, FALSE FROM bad ORDER BY 1")
         while chunk := result.fetchmany(10_000):
-            for (ordinal,) in chunk:
-                yield ordinal
+            yield from chunk
 
     def close(self) -> None:
         self.con.close()
@@ -466,8 +506,9 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
         try:
             for ordinal, line in _records(paths, "check", progress):
                 summary.records_read += 1
-                found, values = _problems(line)
+                found = _problems(line)
                 if found:
+                    seen.add_bad(ordinal)
                     summary.skipped += 1
                     bad_files.setdefault(line.label)
                     total_problems += len(found)
@@ -476,21 +517,19 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
                     if not skip_bad and total_problems >= MAX_PROBLEMS:
                         break  # enough to show, and nothing will be written: reading on would only cost
                     continue
-                seen.add(values["document_number"], ordinal)  # type: ignore[index]
+                seen.add(line.raw[SLICES["document_number"]].decode("latin-1").strip(), ordinal)  # type: ignore[index]
             if summary.skipped and not skip_bad:
                 raise ImportRejected(", ".join(bad_files), summary.problems, total_problems, summary.records_read)
-            replaced = seen.replaced()
-            next_replaced = next(replaced, None)
+            left_out = seen.left_out()
+            next_out, was_replaced = next(left_out, (None, False))
             with ContractOutput(out, ("filings", "officers"),
                                 {"filings": FILING_EXTRAS, "officers": OFFICER_EXTRAS}) as output:
                 for ordinal, line in _records(paths, "write", progress):
-                    if ordinal == next_replaced:
-                        summary.replaced += 1
-                        next_replaced = next(replaced, None)
+                    if ordinal == next_out:
+                        summary.replaced += was_replaced
+                        next_out, was_replaced = next(left_out, (None, False))
                         continue
-                    found, values = _problems(line)
-                    if values is None:
-                        continue  # counted by the check
+                    values = record_fields(line.raw)  # type: ignore[arg-type]
                     objections = output.add("filings", filing_row(values, source), line.label, line.number)
                     for row in officer_rows(values, source):
                         objections += output.add("officers", row, line.label, line.number)
