@@ -439,8 +439,10 @@ class _Seen:
 
     def __init__(self, folder: str):
         self.con = duckdb.connect(str(Path(folder) / "seen.duckdb"))
-        # Bounded: DuckDB sorts beyond this on disk, in the same temporary folder.
-        self.con.execute("SET memory_limit = '256MB'")
+        # Bounded: DuckDB sorts beyond this on disk, in the same temporary folder (3.5 million
+        # (document number, ordinal) pairs are about 100 MB).
+        self.con.execute("SET memory_limit = '128MB'")
+        self.con.execute("SET threads = 1")  # one sort at a time keeps the peak low; the work is Python's
         self.con.execute("SET temp_directory = ?", [str(Path(folder) / "spill")])
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("CREATE TABLE seen (doc VARCHAR, ordinal BIGINT)")
