@@ -428,7 +428,7 @@ class ImportRejected(FileRejected):
     def __str__(self) -> str:
         shown = len(self.errors)
         more = f" ({self.total - shown} more not shown)" if self.total > shown else ""
-        return f"{self.file}: nothing written: {self.total} bad record(s){more}; --skip-bad leaves them out"
+        return f"{self.file}: nothing written: {self.total} problem(s) in bad records{more}; --skip-bad leaves them out"
 
 
 class _Seen:
