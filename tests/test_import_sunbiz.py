@@ -231,6 +231,9 @@ def test_an_imported_registry_file_names_the_planted_manager_as_a_network_contro
     json_path, html_path = write_packet(fresh_warehouse, network_id, tmp_path / "packet")
     packet = json.loads(json_path.read_text(encoding="utf-8"))
     assert any("HALVERSEN" in c["name"].upper() for c in packet["controllers"]), packet["controllers"]
+    planted = {entity for (entity,) in fresh_warehouse.rows(
+        "SELECT entity_id FROM record_entities WHERE record_type = 'officers' AND record_id LIKE 'F24%-1'")}
+    assert len(planted) == 1 and planted <= {c["entity_id"] for c in packet["controllers"]}
     assert packet["potential_victims"] >= 1
     for text in (json_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")):
         for secret in ("WREN", "Wren", "ISOLDE", "Isolde", "MA4242"):
