@@ -122,7 +122,7 @@ def run(n: int) -> None:
         base_s = time.perf_counter() - start
         child = subprocess.run([sys.executable, "-c", _CHILD, *map(str, paths), str(folder / "out")],
                                capture_output=True, text=True, check=True)
-        result = json.loads(child.stdout)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
         base_rate, rate = read / base_s, result["read"] / result["elapsed"]
         print(f"{n:>10,} records | baseline {base_rate:>9,.0f} rec/s | harborlight {rate:>8,.0f} rec/s "
               f"| ratio {rate / base_rate:.2f} | import peak RSS {result['peak_kb'] / 1024:,.0f} MB "

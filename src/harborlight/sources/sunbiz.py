@@ -445,6 +445,7 @@ class _Seen:
         self.con.execute("SET threads = 1")  # one sort at a time keeps the peak low; the work is Python's
         self.con.execute("SET temp_directory = ?", [str(Path(folder) / "spill")])
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own over our output
         self.con.execute("CREATE TABLE seen (doc VARCHAR, ordinal BIGINT)")
         self.con.execute("CREATE TABLE bad (ordinal BIGINT)")
         self.docs: list[str] = []
