@@ -472,6 +472,39 @@ def import_mapped_command(
             err.print(f"  {escape(str(problem))}")
 
 
+@import_app.command("sunbiz")
+def import_sunbiz_command(
+    files: Annotated[list[Path], typer.Argument(help="Data files (.txt) or zip archives of them: the snapshot first, then daily files in date order.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for filings.csv and officers.csv.")],
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave bad records out (counted) instead of writing nothing.")] = False,
+    source: Annotated[str, typer.Option("--source", help="The contract `source` of every record written.")] = "fl_sunbiz",
+) -> None:
+    """Florida's corporate data file (fixed-width, 1440 characters a record) into contract
+    filings and officers. A document number seen again (a daily file) replaces the earlier record."""
+    from harborlight.sources.sunbiz import ImportRejected, import_sunbiz
+
+    with _progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(escape(label), total=total)
+            bar.update(tasks[label], completed=done)
+
+        try:
+            summary = import_sunbiz(files, out_dir, skip_bad=skip_bad, source=source, progress=update)
+        except ImportRejected as rejected:
+            bar.stop()
+            _print_rejection(rejected)
+            raise typer.Exit(rejected.exit_code) from None
+    out.print(f"records read: {summary.records_read:,}; filings: {summary.filings:,}; officers: {summary.officers:,}; "
+              f"replaced by a later record: {summary.replaced:,}; bad records skipped: {summary.skipped:,}")
+    for problem in summary.problems[:10]:
+        err.print(f"  skipped {escape(str(problem))}")
+    for name, rows in summary.files.items():
+        out.print(f"wrote {escape(str(out_dir / name))}: {rows:,} rows")
+
+
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -75,8 +75,8 @@ class ContractOutput:
         validator = self._validators.get(key)
         if validator is None:
             validator = self._validators[key] = RowValidator(RECORD_TYPES[record_type], source_label)
-        contract_fields = {k: ("" if v is None else v) for k, v in values.items()
-                           if k in RECORD_TYPES[record_type].field_names}
+        names = RECORD_TYPES[record_type].field_names  # a property building a tuple: once a row
+        contract_fields = {k: ("" if v is None else v) for k, v in values.items() if k in names}
         checked = validator.check(Row(line, contract_fields))
         return checked if isinstance(checked, list) else []
 
