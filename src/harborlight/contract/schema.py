@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 
 class Kind(str, Enum):
@@ -56,11 +57,13 @@ class RecordType:
     description: str
     fields: tuple[Field, ...]
 
-    @property
+    # Cached: readers and importers ask once a row. (A frozen dataclass keeps a cached
+    # property in its instance dict, which freezing does not guard.)
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    @property
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
 

@@ -30,12 +30,21 @@ class _Pending:
     def __init__(self, folder: Path, record_type: str, extra_columns: tuple[str, ...]):
         self.final = folder / f"{record_type}.csv"
         self.columns = RECORD_TYPES[record_type].field_names + extra_columns
+        self.column_set = frozenset(self.columns)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.final.name}.", dir=folder)
         self.tmp = Path(tmp)
         self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.writer = csv.DictWriter(self.handle, self.columns, extrasaction="raise")
-        self.writer.writeheader()
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(self.columns)
         self.rows = 0
+
+    def write(self, values: dict[str, object]) -> None:
+        """One row in column order; a column the row does not give is empty. A key that is no
+        column is a bug in the importer, said at once rather than dropped."""
+        if not values.keys() <= self.column_set:
+            raise UsageError(f"{self.final.name} has no column {sorted(values.keys() - self.column_set)[0]!r}")
+        self.writer.writerow([("" if (v := values.get(c)) is None else v) for c in self.columns])
+        self.rows += 1
 
 
 class ContractOutput:
@@ -75,8 +84,8 @@ class ContractOutput:
         validator = self._validators.get(key)
         if validator is None:
             validator = self._validators[key] = RowValidator(RECORD_TYPES[record_type], source_label)
-        names = RECORD_TYPES[record_type].field_names  # a property building a tuple: once a row
-        contract_fields = {k: ("" if v is None else v) for k, v in values.items() if k in names}
+        # The validator reads the contract's fields only: a field the row leaves out is empty.
+        contract_fields = {n: v for n in validator.record_type.field_names if (v := values.get(n)) is not None}
         checked = validator.check(Row(line, contract_fields))
         return checked if isinstance(checked, list) else []
 
@@ -87,10 +96,9 @@ class ContractOutput:
             return problems
         pending = self._file(record_type)
         try:
-            pending.writer.writerow({k: ("" if v is None else v) for k, v in values.items()})
+            pending.write(values)
         except OSError as exc:
             raise file_error(exc, pending.final) from None
-        pending.rows += 1
         return []
 
     def commit(self) -> dict[str, int]:
