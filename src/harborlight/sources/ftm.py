@@ -384,9 +384,11 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
             if link.schema == "Employment":
                 add("licenses", {
                     "source": filing["source"], "record_id": link_id, "license_type": "therapist",
+                    # The employer by name and city only: a license's street address ties the
+                    # worker to every business in the building (network/graph.py), which would
+                    # add ties to a building's other businesses that the link does not name.
                     "licensee_name": _name(holder), "business_name": filing["entity_name"],
-                    "address": filing["principal_address"], "city": filing["principal_city"],
-                    "state": filing["principal_state"], "zip": filing["principal_zip"], **common,
+                    "city": filing["principal_city"], "state": filing["principal_state"], **common,
                 }, link)
                 continue
             default = {"Directorship": "director", "Ownership": "owner", "Representation": "other"}[link.schema]
