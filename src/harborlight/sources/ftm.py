@@ -52,6 +52,7 @@ from followthemoney.exc import InvalidData
 
 from harborlight.contract.schema import RECORD_TYPES
 from harborlight.errors import ContractError, FileRejected, UsageError, file_error
+from harborlight.resolve.normalize import normalize_business_name, parse_address
 from harborlight.sources.output import ContractOutput
 
 RECORD_TYPES_WRITTEN = ("filings", "officers", "licenses")
@@ -262,17 +263,31 @@ class _Reader:
 
 
 def _address(entity: _Entity, entities: dict[str, _Entity]) -> tuple[str | None, ...]:
-    """(street, city, state, zip) of a person or company: its Address entity when it names one
-    in the files, else its address text."""
-    for ref in entity.props.get("addressEntity", []):
-        place = entities.get(ref)
-        if place is not None and place.schema == "Address":
-            street = place.first("street") or place.first("full")
-            if place.first("street2"):
-                street = f"{street} {place.first('street2')}"
-            return (street, place.first("city"), place.first("region") or place.first("state"),
-                    place.first("postalCode"))
-    return _split_address(entity.first("address"))
+    """(street, city, state, zip) of a person or company. An Address entity in the files with its
+    parts (`street`) comes first; then the entity's own address text (harborlight's export writes
+    the record's address there, zip included, and a normalized premises as the Address entity);
+    then an Address entity's `full` text."""
+    places = [entities[ref] for ref in entity.props.get("addressEntity", [])
+              if ref in entities and entities[ref].schema == "Address"]
+    places.sort(key=lambda place: place.first("street") is None)
+    if entity.first("address") and not (places and places[0].first("street")):
+        return _split_address(entity.first("address"))
+    for place in places:
+        return _place_parts(place)
+    return None, None, None, None
+
+
+def _place_parts(place: _Entity) -> tuple[str | None, ...]:
+    street = place.first("street") or place.first("full")
+    if place.first("street2"):
+        street = f"{street} {place.first('street2')}"
+    return street, place.first("city"), place.first("region") or place.first("state"), place.first("postalCode")
+
+
+def _premises_key(street: str | None, city: str | None) -> tuple:
+    """A street address as resolution compares premises (street, unit, city)."""
+    parsed = parse_address(street)
+    return parsed.street, parsed.unit, (city or "").strip().upper()
 
 
 def _name(entity: _Entity) -> str | None:
@@ -323,8 +338,9 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
         for _, link in links:
             if link.schema == "Representation" and link.first("client") and _is_agent_role(link.first("role")):
                 representation.setdefault(link.first("client"), []).append(link)
-        def write_filing(eid: str, record_id: str, company: _Entity, link: _Entity | None) -> None:
-            street, city, state, zip_code = _address(company, entities)
+        def write_filing(eid: str, record_id: str, company: _Entity, link: _Entity | None,
+                         place: tuple[str | None, ...] | None = None) -> None:
+            street, city, state, zip_code = place or _address(company, entities)
             row = {
                 "source": company.source, "record_id": record_id, "entity_name": _name(company) or eid,
                 "entity_type": _entity_type(company.first("legalForm")),
@@ -360,7 +376,26 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                 continue
             for n, link in enumerate(representation.get(eid) or [None]):
                 write_filing(eid, eid if n == 0 else link_ids[id(link)], company, link)
+            # An Address entity in the same building as the address the filing gives but naming a
+            # unit (harborlight's export: the premises, with the unit another record of the
+            # building gave it) is one more filing row of the company there, so the unit is not
+            # lost. Its record id sorts after the company's own, so the company keeps its own
+            # address for display. (Premises in another building get no row: one name at two
+            # addresses is two businesses to resolution unless other evidence joins them.)
+            written = _premises_key(filings[eid]["principal_address"], filings[eid]["principal_city"])
+            for ref in company.props.get("addressEntity", []):
+                place = entities.get(ref)
+                if place is None or place.schema != "Address":
+                    continue
+                parts = _place_parts(place)
+                key = _premises_key(parts[0], parts[1]) if parts[0] else None
+                if key and key != written and key[0::2] == written[0::2]:
+                    write_filing(eid, f"{eid}@{ref}", company, None, parts)
 
+
+        # How many businesses bear each name in each city, as the network graph compares them.
+        names_in_city = Counter(_name_in_city(row) for row in filings.values())
+        businesses_at = Counter(_premises_of(row) for row in filings.values())
 
         # Links into officers (and Employment into therapist licenses).
         for link_id, link in links:
@@ -384,11 +419,16 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
             if link.schema == "Employment":
                 add("licenses", {
                     "source": filing["source"], "record_id": link_id, "license_type": "therapist",
-                    # The employer by name and city only: a license's street address ties the
-                    # worker to every business in the building (network/graph.py), which would
-                    # add ties to a building's other businesses that the link does not name.
+                    # The employer by name and city, and by its address: the address is what
+                    # resolution joins a worker's license and her other records by. But a
+                    # license's street ties the worker to every business on those premises
+                    # (network/graph.py), more than the link names; where other businesses share
+                    # the premises and the name is unique in its city, the name alone ties her.
                     "licensee_name": _name(holder), "business_name": filing["entity_name"],
-                    "city": filing["principal_city"], "state": filing["principal_state"], **common,
+                    "city": filing["principal_city"], "state": filing["principal_state"],
+                    **({} if businesses_at[_premises_of(filing)] > 1 and names_in_city[_name_in_city(filing)] == 1
+                       else {"address": filing["principal_address"], "zip": filing["principal_zip"]}),
+                    **common,
                 }, link)
                 continue
             default = {"Directorship": "director", "Ownership": "owner", "Representation": "other"}[link.schema]
@@ -407,6 +447,14 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                                      if e.schema == "Person" and eid not in linked_persons)
         report.rows = output.commit()
     return report
+
+
+def _name_in_city(filing: dict) -> tuple[str | None, str | None]:
+    return normalize_business_name(filing["entity_name"]), (filing["principal_city"] or "").strip().upper() or None
+
+
+def _premises_of(filing: dict) -> tuple:
+    return _premises_key(filing["principal_address"], filing["principal_city"])
 
 
 def _is_agent_role(role: str | None) -> bool:
