@@ -155,25 +155,48 @@ def test_skip_bad_writes_the_good_lines_and_counts_the_rest(tmp_path):
     assert result.rows["filings.csv"] == 1 and result.rows["officers.csv"] == 2
 
 
+def test_the_command_writes_the_files_and_says_what_it_skipped(tmp_path):
+    from test_cli import harborlight
+
+    write_jsonl(tmp_path / "slice.jsonl", sanctioned_front())
+    result = harborlight("import", "ftm", "slice.jsonl", "--out", "records", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wrote filings.csv: 1 rows" in result.stdout and "wrote officers.csv: 2 rows" in result.stdout
+    assert "skipped 1 person(s) tied to no company in the files" in result.stdout
+    assert "skipped 1 Sanction entity" in result.stdout
+
+
+def test_the_command_refuses_a_bad_file_in_one_line_per_problem(tmp_path):
+    from test_cli import harborlight
+
+    write_jsonl(tmp_path / "bad.jsonl", sanctioned_front(), BAD_LINES[:1])
+    result = harborlight("import", "ftm", "bad.jsonl", "--out", "records", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"bad.jsonl:{len(sanctioned_front()) + 1}: not valid JSON" in result.stderr
+    assert not (tmp_path / "records" / "filings.csv").exists()
+
+
 def test_a_link_to_an_entity_not_in_the_files_is_a_warning_not_an_error(tmp_path):
     values = sanctioned_front() + [entity("osx-dir-9", "Directorship", [DATASET], director="osx-nobody",
                                           organization="osx-co-1")]
     source = write_jsonl(tmp_path / "slice.jsonl", values)
     result = import_ftm([source], tmp_path / "out")
     assert result.dangling_links == 1
-    assert result.warnings == [f"{source}:{len(values)}: Directorship names an entity not in the files "
-                               "(or not a person or company): skipped"]
+    assert result.warnings == [f"{source}:{len(values)}: Directorship names an entity not in the files: skipped"]
     assert result.rows["officers.csv"] == 2
 
 
 def test_a_sanctioned_person_and_the_same_person_as_an_officer_resolve_to_one_person(tmp_path, load_resolved,
                                                                                      fresh_warehouse):
     """The join the import is for: a person on a sanctions list is the officer of a massage business
-    in a state registry. Both records carry the person's name, home address and date of birth (a
-    sanctions entry lists them; the registry's officer row has the address, and this one, like some
-    registries' exports, a date of birth as an extra column). The person model joins them on the
-    name, the same street address and ZIP and the same date of birth; the name alone would not do
-    (two people may share a name)."""
+    in a state registry. The sanctions entry holds what real ones do: a name, a home address and a
+    date of birth (the import keeps it as the officer row's extra column `birth_date`, which
+    resolution compares). The registry's officer row gives the name (family name first), the home
+    address and, like some registries' exports, a date of birth. What makes the link: the person
+    model joins the records on the name with the same street address (tried: the address alone
+    is enough), or with the same date of birth (the date alone is enough too); the name alone is
+    not (two people may share a name), and the records stay two persons."""
     import_ftm([write_jsonl(tmp_path / "sanctions.jsonl", sanctioned_front())], tmp_path / "imported")
     imported = {name: read_csv(tmp_path / "imported" / name) for name in ("filings.csv", "officers.csv")}
     registry = {

@@ -435,10 +435,13 @@ app.add_typer(import_app, name="import")
 
 @import_app.command("ftm")
 def import_ftm_command(
-    files: Annotated[list[Path], typer.Argument(help="FollowTheMoney entity files: JSON lines (.json, .jsonl, also .gz) or a JSON array.")],
+    files: Annotated[list[Path], typer.Argument(
+        help="FollowTheMoney entity files: JSON lines (.json, .jsonl, also .gz) or a JSON array.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the contract files into.")],
-    source: Annotated[str | None, typer.Option("--source", help="Source for entities that name no dataset.")] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out bad lines (counted) instead of writing nothing.")] = False,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="Source for entities that name no dataset.")] = None,
+    skip_bad: Annotated[bool, typer.Option(
+        "--skip-bad", help="Leave out bad lines (counted) instead of writing nothing.")] = False,
 ) -> None:
     """FollowTheMoney entities (Aleph, OpenSanctions, `export --format ftm`) into filings, officers and
     therapist licenses for `harborlight ingest`. A bad line names its file and line; without
@@ -456,6 +459,8 @@ def import_ftm_command(
         out.print(f"skipped {result.skipped_persons:,} person(s) tied to no company in the files")
     for schema, n in sorted(result.skipped_schemata.items()):
         out.print(f"skipped {n:,} {escape(schema)} entit{'y' if n == 1 else 'ies'} (no contract record)")
+    if result.skipped_links:
+        out.print(f"skipped {result.skipped_links:,} link(s) tying no business")
     if result.bad_lines:
         out.print(f"left out {result.bad_lines:,} bad line(s)")
     for warning in result.warnings:

@@ -8,7 +8,9 @@ What maps to what:
   is a contract status, `legalForm` read as an entity type when it plainly is one, and
   `jurisdiction` kept as an extra column. A company that only ever appears as the agent of a
   Representation is a registered agent service, not a business: it fills the client filings'
-  `registered_agent_*` fields and is not a filing itself.
+  `registered_agent_*` fields and is not a filing itself. A company with several registered
+  agents, or with an Address entity naming a unit in the building of its address, gets one more
+  filing row per agent or unit, with its name (see `import_ftm`).
 - **Directorship** (director of organization) becomes an `officers` row of the organization's
   filing, its role read from `role` (a contract role, or the first contract role word in it,
   else `director`). **Ownership** (owner of asset) becomes an officer of role `owner` (or the
@@ -17,7 +19,8 @@ What maps to what:
   **Representation** whose role names an agent (or has no role) fills the client filing's
   registered agent; any other becomes an officer of role `other`. **Employment** of a person
   by a company becomes a therapist `licenses` row naming the employer as business (the only
-  tie harborlight exports as Employment is a worker's license).
+  tie harborlight exports as Employment is a worker's license), in the employer's city, at its
+  address unless other businesses share the premises.
 - **Person** entities are read for the links: a person becomes officer (or agent, or licensee)
   rows of the companies they are linked to, with their address and `birthDate` (kept as the
   extra column `birth_date`, which resolution compares). The contract has no record for a
@@ -71,11 +74,14 @@ LINK_ENDS = {
     "Employment": ("employee", "employer"),
 }
 _ROLE_WORDS = ("president", "secretary", "treasurer", "director", "manager", "member", "owner", "officer")
-_ENTITY_TYPES = (("limited liability", "llc"), ("llc", "llc"), ("l.l.c", "llc"), ("corporation", "corporation"),
-                 ("inc", "corporation"), ("corp", "corporation"), ("partnership", "partnership"),
+_ENTITY_TYPES = (("limited liability", "llc"), ("llc", "llc"), ("l.l.c", "llc"),
+                 ("corporation", "corporation"), ("inc", "corporation"), ("corp", "corporation"),
+                 ("partnership", "partnership"),
                  ("nonprofit", "nonprofit"), ("non-profit", "nonprofit"), ("sole", "sole_prop"))
 _STATUSES = {"active", "inactive", "dissolved", "revoked"}
 MAX_ERRORS = 50
+MAX_WARNINGS = 10
+DEFAULT_ROLE = {"Directorship": "director", "Ownership": "owner"}
 
 
 @dataclass
@@ -104,6 +110,7 @@ class FtmImport:
     skipped_persons: int = 0
     skipped_schemata: dict[str, int] = field(default_factory=dict)
     dangling_links: int = 0
+    skipped_links: int = 0
     bad_lines: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -249,13 +256,18 @@ class _Reader:
             self.skipped[schema.name] += 1
             return
         datasets = value.get("datasets")
-        source = datasets[0] if isinstance(datasets, list) and datasets and isinstance(datasets[0], str) else None
+        if isinstance(datasets, list) and datasets and isinstance(datasets[0], str):
+            source: str | None = datasets[0]
+        else:
+            source = None
         entity = self.entities.get(proxy.id)
         if entity is None:
-            entity = self.entities[proxy.id] = _Entity(kind, label, line, source or self.default_source, schema.name)
-        elif kind == "Person" and entity.schema == "Company" or kind == "Company" and entity.schema == "Person":
-            # Fragments of a LegalEntity told apart later: the narrower schema wins.
-            entity.schema = kind
+            entity = _Entity(kind, label, line, source or self.default_source, schema.name)
+            self.entities[proxy.id] = entity
+        elif schema.name != entity.ftm_schema and schema.is_a(entity.ftm_schema):
+            # Fragments of one entity, a LegalEntity in one and a Person in another: the narrower
+            # schema wins, as FollowTheMoney merges them.
+            entity.schema, entity.ftm_schema = kind, schema.name
         for prop, values in proxy.properties.items():
             kept = entity.props.setdefault(prop, [])
             kept.extend(v for v in values if v not in kept)
@@ -281,7 +293,8 @@ def _place_parts(place: _Entity) -> tuple[str | None, ...]:
     street = place.first("street") or place.first("full")
     if place.first("street2"):
         street = f"{street} {place.first('street2')}"
-    return street, place.first("city"), place.first("region") or place.first("state"), place.first("postalCode")
+    state = place.first("region") or place.first("state")
+    return street, place.first("city"), state, place.first("postalCode")
 
 
 def _premises_key(street: str | None, city: str | None) -> tuple:
@@ -311,8 +324,8 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
     report = FtmImport(out, {}, bad_lines=reader.total_errors, skipped_schemata=dict(reader.skipped))
 
     links = [(eid, e) for eid, e in entities.items() if e.schema in LINK_SCHEMATA]
-    agents_only = {e.first("agent") for _, e in links if e.schema == "Representation"} - {
-        e.first(LINK_ENDS[e.schema][0]) for _, e in links if e.schema != "Representation"}
+    agents_only = {e.first("agent") or "" for _, e in links if e.schema == "Representation"} - {
+        e.first(LINK_ENDS[e.schema][0]) or "" for _, e in links if e.schema != "Representation"}
     linked_persons: set[str] = set()
     filings: dict[str, dict] = {}
     problems: list[ContractError] = []
@@ -336,8 +349,10 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
         # resolution joins them back into one business, and no agent is lost.
         representation: dict[str, list[_Entity]] = {}
         for _, link in links:
-            if link.schema == "Representation" and link.first("client") and _is_agent_role(link.first("role")):
-                representation.setdefault(link.first("client"), []).append(link)
+            client = link.first("client")
+            if link.schema == "Representation" and client and _is_agent_role(link.first("role")):
+                representation.setdefault(client, []).append(link)
+
         def write_filing(eid: str, record_id: str, company: _Entity, link: _Entity | None,
                          place: tuple[str | None, ...] | None = None) -> None:
             street, city, state, zip_code = place or _address(company, entities)
@@ -353,8 +368,9 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                 "jurisdiction": company.first("jurisdiction"), "ftm_schema": company.ftm_schema,
                 "topics": ";".join(company.props.get("topics", [])) or None,
             }
-            agent = entities.get(link.first("agent")) if link else None
-            if agent is not None and agent.schema in ("Person", "Company"):
+            agent_id = link.first("agent") if link else None
+            agent = entities.get(agent_id) if agent_id else None
+            if agent_id and agent is not None and agent.schema in ("Person", "Company"):
                 a_street, a_city, a_state, a_zip = _address(agent, entities)
                 row.update({
                     "registered_agent_name": _name(agent),
@@ -363,10 +379,9 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                     "registered_agent_state": a_state, "registered_agent_zip": a_zip,
                 })
                 if agent.schema == "Person":
-                    linked_persons.add(link.first("agent"))
+                    linked_persons.add(agent_id)
             filings.setdefault(eid, row)
             add("filings", row, company)
-
 
         link_ids = {id(link): link_id for link_id, link in links}
         for eid, company in entities.items():
@@ -374,8 +389,10 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                 continue
             if missing_source(company):
                 continue
-            for n, link in enumerate(representation.get(eid) or [None]):
-                write_filing(eid, eid if n == 0 else link_ids[id(link)], company, link)
+            agents = representation.get(eid, [])
+            write_filing(eid, eid, company, agents[0] if agents else None)
+            for link in agents[1:]:
+                write_filing(eid, link_ids[id(link)], company, link)
             # An Address entity in the same building as the address the filing gives but naming a
             # unit (harborlight's export: the premises, with the unit another record of the
             # building gave it) is one more filing row of the company there, so the unit is not
@@ -392,7 +409,6 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                 if key and key != written and key[0::2] == written[0::2]:
                     write_filing(eid, f"{eid}@{ref}", company, None, parts)
 
-
         # How many businesses bear each name in each city, as the network graph compares them.
         names_in_city = Counter(_name_in_city(row) for row in filings.values())
         businesses_at = Counter(_premises_of(row) for row in filings.values())
@@ -400,14 +416,16 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
         # Links into officers (and Employment into therapist licenses).
         for link_id, link in links:
             holder_prop, company_prop = LINK_ENDS[link.schema]
-            holder_id, company_id = link.first(holder_prop), link.first(company_prop)
+            holder_id, company_id = link.first(holder_prop) or "", link.first(company_prop) or ""
             holder, filing = entities.get(holder_id), filings.get(company_id)
-            if holder is None or filing is None or holder.schema not in ("Person", "Company"):
-                if company_id not in agents_only or holder is None:
-                    report.dangling_links += 1
-                    if len(report.warnings) < 10:
-                        report.warnings.append(f"{link.file}:{link.line}: {link.schema} names an entity "
-                                               "not in the files (or not a person or company): skipped")
+            if holder is None or company_id not in entities:
+                report.dangling_links += 1
+                if len(report.warnings) < MAX_WARNINGS:
+                    report.warnings.append(f"{link.file}:{link.line}: {link.schema} names an entity "
+                                           "not in the files: skipped")
+                continue
+            if filing is None or holder.schema not in ("Person", "Company"):
+                report.skipped_links += 1  # a tie to no business (a vessel's owner, an agent's agent)
                 continue
             if link.schema == "Representation" and link in representation.get(company_id, []):
                 continue  # already the filing's registered agent
@@ -426,13 +444,15 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                     # the premises and the name is unique in its city, the name alone ties her.
                     "licensee_name": _name(holder), "business_name": filing["entity_name"],
                     "city": filing["principal_city"], "state": filing["principal_state"],
-                    **({} if businesses_at[_premises_of(filing)] > 1 and names_in_city[_name_in_city(filing)] == 1
+                    **({} if businesses_at[_premises_of(filing)] > 1
+                       and names_in_city[_name_in_city(filing)] == 1
                        else {"address": filing["principal_address"], "zip": filing["principal_zip"]}),
                     **common,
                 }, link)
                 continue
-            default = {"Directorship": "director", "Ownership": "owner", "Representation": "other"}[link.schema]
-            role = _contract_role(link.first("role"), default) if link.schema != "Representation" else "other"
+            # A Representation that is no registered agent (counsel, a proxy) is role `other`.
+            role = ("other" if link.schema == "Representation"
+                    else _contract_role(link.first("role"), DEFAULT_ROLE[link.schema]))
             add("officers", {
                 "source": filing["source"], "record_id": link_id, "filing_record_id": company_id,
                 "role": role, "name": _name(holder),
@@ -450,7 +470,8 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
 
 
 def _name_in_city(filing: dict) -> tuple[str | None, str | None]:
-    return normalize_business_name(filing["entity_name"]), (filing["principal_city"] or "").strip().upper() or None
+    city = (filing["principal_city"] or "").strip().upper() or None
+    return normalize_business_name(filing["entity_name"]), city
 
 
 def _premises_of(filing: dict) -> tuple:
