@@ -35,8 +35,9 @@ schema and topics are kept as extra columns.
 Each file is read once, streaming, line by line (a gzip file too; a file whose first character
 is `[` is read as one JSON array). Fragments of one entity and the ends of a link may come in
 any order, so a compact summary (names, address, dates, links) of each relevant entity is held,
-never the entity's JSON. Bad lines (invalid JSON, not an object, no id, unknown schema, invalid
-properties) are errors naming the file and line; without `skip_bad` nothing is written. A link
+never the entity's JSON. Bad lines (invalid JSON, not an object, no id, unknown schema,
+properties that are not an object) are errors naming the file and line; a value FtM's cleaning
+refuses (an unknown property, a date that is no date) is dropped, as Aleph does; without `skip_bad` nothing is written. A link
 to an entity not in the files is a warning, counted, and the link is skipped.
 """
 
