@@ -3,8 +3,8 @@
 
 What maps to what:
 - **Company, Organization, LegalEntity** (and their business-like kin: PublicBody) become
-  `filings`: the caption as entity name, the address (an `addressEntity` resolved to its
-  Address entity, else the `address` text), `incorporationDate` as filed date, `status` when it
+  `filings`: the first name as entity name, the address (an `addressEntity` with a `street`,
+  else the `address` text, else an Address entity's `full`), `incorporationDate` as filed date, `status` when it
   is a contract status, `legalForm` read as an entity type when it plainly is one, and
   `jurisdiction` kept as an extra column. A company that only ever appears as the agent of a
   Representation is a registered agent service, not a business: it fills the client filings'
@@ -37,8 +37,9 @@ is `[` is read as one JSON array). Fragments of one entity and the ends of a lin
 any order, so a compact summary (names, address, dates, links) of each relevant entity is held,
 never the entity's JSON. Bad lines (invalid JSON, not an object, no id, unknown schema,
 properties that are not an object) are errors naming the file and line; a value FtM's cleaning
-refuses (an unknown property, a date that is no date) is dropped, as Aleph does; without `skip_bad` nothing is written. A link
-to an entity not in the files is a warning, counted, and the link is skipped.
+refuses (an unknown property, a date that is no date) is dropped, as Aleph does. Without
+`skip_bad` nothing is written. A link to an entity not in the files is a warning (file and
+line), counted, and the link is skipped; a link tying no business is counted apart.
 """
 
 from __future__ import annotations
