@@ -505,6 +505,42 @@ def import_sunbiz_command(
         out.print(f"wrote {escape(str(out_dir / name))}: {rows:,} rows")
 
 
+@import_app.command("ftm")
+def import_ftm_command(
+    files: Annotated[list[Path], typer.Argument(
+        help="FollowTheMoney entity files: JSON lines (.json, .jsonl, also .gz) or a JSON array.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the contract files into.")],
+    source: Annotated[str | None, typer.Option(
+        "--source", help="Source for entities that name no dataset.")] = None,
+    skip_bad: Annotated[bool, typer.Option(
+        "--skip-bad", help="Leave out bad lines (counted) instead of writing nothing.")] = False,
+) -> None:
+    """FollowTheMoney entities (Aleph, OpenSanctions, `export --format ftm`) into filings, officers and
+    therapist licenses for `harborlight ingest`. A bad line names its file and line; without
+    --skip-bad nothing is written."""
+    from harborlight.sources.ftm import import_ftm
+
+    try:
+        result = import_ftm(files, out_dir, source, skip_bad)
+    except FileRejected as rejected:
+        _print_rejection(rejected)
+        raise typer.Exit(rejected.exit_code) from None
+    for name, n in result.rows.items():
+        out.print(f"wrote {escape(name)}: {n:,} rows")
+    if result.skipped_persons:
+        out.print(f"skipped {result.skipped_persons:,} person(s) tied to no company in the files")
+    for schema, n in sorted(result.skipped_schemata.items()):
+        out.print(f"skipped {n:,} {escape(schema)} entit{'y' if n == 1 else 'ies'} (no contract record)")
+    if result.skipped_links:
+        out.print(f"skipped {result.skipped_links:,} link(s) tying no business")
+    if result.bad_lines:
+        out.print(f"left out {result.bad_lines:,} bad line(s)")
+    for warning in result.warnings:
+        err.print(f"warning: {escape(warning)}")
+    if result.dangling_links > len(result.warnings):
+        err.print(f"warning: {result.dangling_links:,} link(s) in all name an entity not in the files")
+
+
 audit_app = typer.Typer(help="Audits of what harborlight concludes.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -19,11 +19,15 @@ from harborlight.warehouse import Warehouse
 
 SCHEMA = {"business": "Company", "agent": "Company", "person": "Person", "premises": "Address"}
 FILE_NAME = "entities.ftm.json"
+# Every entity names the data set it belongs to, as Aleph and OpenSanctions exports do: the
+# export is harborlight's resolved view, one data set, so `import ftm` reads it back as one source.
+DATASET = "harborlight"
 
 
 def _entity(schema: str, entity_id: str):
     proxy = model.make_entity(schema)
     proxy.id = entity_id
+    proxy.context["datasets"] = [DATASET]
     return proxy
 
 
