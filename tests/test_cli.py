@@ -49,6 +49,17 @@ def test_every_command_is_in_the_cli_docs(command):
     assert f"## `harborlight {command}" in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
+SUBCOMMANDS = sorted(f"{group.name} {c.name or c.callback.__name__}"
+                     for group in app.registered_groups for c in group.typer_instance.registered_commands)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_a_heading_in_the_cli_docs(command):
+    headings = [line for line in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("## ")]
+    assert any(f"`harborlight {command}" in heading for heading in headings), command
+
+
 def test_synth_ingest_status_export_round_trip(tmp_path):
     data = tmp_path / "data"
     assert harborlight("synth", "--out", "world", "--seed", "2", "--scale", "0.2", cwd=tmp_path).returncode == 0

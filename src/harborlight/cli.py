@@ -447,8 +447,8 @@ def import_mapped_command(
 ) -> None:
     """Turn a state's bulk business-entity CSV into contract files, through a YAML mapping.
 
-    Every record is checked against the contract; a bad row rejects the whole file (nothing
-    is written) unless --skip-bad is given. Then load the folder with `harborlight ingest`.
+    Every record is checked against the contract. A bad row rejects the whole file, and nothing is written, unless --skip-bad is given.
+    Then load the folder with `harborlight ingest`.
     """
     loaded = load_mapping(mapping)
     try:
