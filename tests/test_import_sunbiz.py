@@ -63,6 +63,47 @@ def test_a_record_becomes_a_filing_with_one_officer_row_per_role(tmp_path):
     assert (summary.records_read, summary.filings, summary.officers, summary.skipped) == (1, 1, 7, 0)
 
 
+def at_positions(values: dict[int, str]) -> str:
+    """A record written from the published layout's 1-based positions themselves, not from the
+    importer's table, so a table that is wrong but gap-free cannot agree with itself."""
+    line = [" "] * 1440
+    for start, text in values.items():
+        line[start - 1:start - 1 + len(text)] = text
+    return "".join(line)
+
+
+def test_fields_are_read_at_the_positions_the_division_publishes(tmp_path):
+    sixth = 669 + 128 * 5  # officer block k starts at 669 + 128(k - 1)
+    raw = at_positions({
+        1: "L20000000777", 13: "POSITION CHECK LLC", 205: "I", 206: "FLAL",
+        221: "1 First St", 263: "Unit 2", 305: "Tampa", 333: "FL", 335: "33602",
+        347: "2 Mail Rd", 431: "Ocala", 459: "FL", 461: "34470",
+        473: "07041999", 481: "59-1234567", 496: "12312020", 504: "FL",
+        545: "PLOVER, ADA", 587: "P", 588: "3 Agent Ln", 630: "Sarasota", 658: "FL", 660: "34236", 665: "0001",
+        669: "MGR", 673: "P", 674: "FIRSTBLOCK, CASS", 716: "4 Officer Way", 758: "Naples", 786: "FL", 788: "34102",
+        sixth: "T", sixth + 4: "C", sixth + 5: "SIXTH BLOCK HOLDINGS LLC", sixth + 47: "5 Last Ave",
+        sixth + 89: "Destin", sixth + 117: "FL", sixth + 119: "32541", sixth + 124: "7777",
+    })
+    import_sunbiz([write_records(tmp_path / "snapshot.txt", [raw])], tmp_path / "out")
+    (filing,) = read_csv(tmp_path / "out" / "filings.csv")
+    assert (filing["record_id"], filing["entity_name"], filing["status"], filing["entity_type"]) == (
+        "L20000000777", "POSITION CHECK LLC", "inactive", "llc")
+    assert (filing["principal_address"], filing["principal_city"], filing["principal_state"], filing["principal_zip"]) == (
+        "1 First St, Unit 2", "Tampa", "FL", "33602")
+    assert (filing["mailing_address"], filing["mailing_city"], filing["mailing_zip"]) == ("2 Mail Rd", "Ocala", "34470")
+    assert (filing["filed_date"], filing["ein"], filing["last_transaction_date"]) == ("1999-07-04", "59-1234567", "2020-12-31")
+    assert (filing["registered_agent_name"], filing["registered_agent_type"], filing["registered_agent_address"],
+            filing["registered_agent_city"], filing["registered_agent_zip"]) == (
+        "PLOVER, ADA", "person", "3 Agent Ln", "Sarasota", "34236-0001")
+    officers = {o["record_id"]: o for o in read_csv(tmp_path / "out" / "officers.csv")}
+    assert set(officers) == {"L20000000777-1", "L20000000777-6"}
+    first, last = officers["L20000000777-1"], officers["L20000000777-6"]
+    assert (first["role"], first["name_type"], first["name"], first["address"], first["city"], first["zip"]) == (
+        "manager", "person", "FIRSTBLOCK, CASS", "4 Officer Way", "Naples", "34102")
+    assert (last["role"], last["name_type"], last["name"], last["address"], last["city"], last["state"], last["zip"]) == (
+        "treasurer", "company", "SIXTH BLOCK HOLDINGS LLC", "5 Last Ave", "Destin", "FL", "32541-7777")
+
+
 @pytest.mark.parametrize("code, roles", [
     ("P", ["president"]), ("MGR", ["manager"]), ("MGRM", ["manager"]), ("MBR", ["member"]), ("VP", ["officer"]),
     ("CEO", ["officer"]), ("PTD", ["president", "treasurer", "director"]), ("PD", ["president", "director"]),
