@@ -157,6 +157,26 @@ def test_no_protected_identity_appears_anywhere_in_the_export(fmt, exported_worl
     assert leaks(text, protected_identities["values"]) == []
 
 
+@pytest.mark.parametrize("fmt", ["ftm", "gexf", "i2"])
+def test_a_protected_persons_ties_carry_no_source_record_id(fmt, networked_world, networked_warehouse, tmp_path):
+    """A registry's record id leads to a page that names her, and a license's is often its number:
+    the formats that travel (Aleph, Gephi, Analyst's Notebook) carry a keyed digest instead. (The
+    contract's CSV export must list every record with its entity: it is the evaluation's input.)"""
+    from harborlight.protection import Protection
+
+    protection = Protection(networked_warehouse)
+    ties = networked_warehouse.rows("SELECT node_id, source, record_id FROM graph_edges WHERE node_kind = 'person'")
+    withheld = {f"{source}:{record_id}" for node, source, record_id in ties if protection.is_protected(node)}
+    shown = {f"{source}:{record_id}" for node, source, record_id in ties if not protection.is_protected(node)}
+    assert withheld and shown
+    export(networked_warehouse, fmt, tmp_path)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.iterdir())
+    carried = {ref for ref in withheld | shown if any(ref + end in text for end in ('"', ",", "\r", "\n"))}
+    assert not carried & withheld
+    if fmt != "gexf":  # Gephi's edges carry no record reference at all
+        assert "withheld-h_" in text and carried
+
+
 @pytest.mark.parametrize("fmt", NEW_FORMATS)
 def test_a_business_named_after_its_worker_is_exported_with_her_name_redacted(fmt, write_rows, fresh_warehouse, tmp_path):
     folder = tmp_path / "in"

@@ -30,9 +30,7 @@ def export(warehouse: Warehouse, fmt: str, out: Path, viewer: Viewer = ANALYST) 
         return export_csv(warehouse, out, viewer).rows
     require_export_fresh(warehouse)
     if fmt == "ftm":
-        # ftm.py reads shown_entities with its default viewer, the analyst: every role sees the
-        # same names today (read/viewer.py), so the export is the same for each.
-        return {FTM_FILE: export_ftm(warehouse, out)}
+        return {FTM_FILE: export_ftm(warehouse, out, viewer)}
     if fmt == "gexf":
         return {GEXF_FILE: export_gexf(warehouse, out, viewer)}
     if fmt == "i2":

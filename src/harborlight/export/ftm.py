@@ -15,6 +15,8 @@ from followthemoney import model
 
 from harborlight.export.files import atomic_text_file
 from harborlight.export.shown import shown_entities, shown_ties
+from harborlight.read.guard import Guard
+from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.warehouse import Warehouse
 
 SCHEMA = {"business": "Company", "agent": "Company", "person": "Person", "premises": "Address"}
@@ -31,9 +33,10 @@ def _entity(schema: str, entity_id: str):
     return proxy
 
 
-def ftm_entities(warehouse: Warehouse):
-    """Yield FollowTheMoney entity proxies for everything harborlight may show."""
-    entities = {e.entity_id: e for e in shown_entities(warehouse)}
+def ftm_entities(warehouse: Warehouse, viewer: Viewer = ANALYST):
+    """Yield FollowTheMoney entity proxies for everything `viewer` may be shown."""
+    guard = Guard.of(warehouse, viewer)
+    entities = {e.entity_id: e for e in shown_entities(warehouse, viewer, guard)}
     for e in entities.values():
         proxy = _entity(SCHEMA[e.kind], e.entity_id)
         if e.kind == "premises":
@@ -50,7 +53,7 @@ def ftm_entities(warehouse: Warehouse):
             if e.network_id:
                 proxy.add("keywords", e.network_id)
         yield proxy
-    for i, tie in enumerate(shown_ties(warehouse)):
+    for i, tie in enumerate(shown_ties(warehouse, viewer, guard)):
         node = entities.get(tie.node_id)
         if node is None or tie.business_id not in entities:
             continue
@@ -83,10 +86,10 @@ def ftm_entities(warehouse: Warehouse):
         yield link
 
 
-def export_ftm(warehouse: Warehouse, out: Path) -> int:
+def export_ftm(warehouse: Warehouse, out: Path, viewer: Viewer = ANALYST) -> int:
     count = 0
     with atomic_text_file(out / FILE_NAME) as handle:
-        for proxy in ftm_entities(warehouse):
+        for proxy in ftm_entities(warehouse, viewer):
             handle.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
     return count

@@ -13,6 +13,7 @@ from xml.sax.saxutils import quoteattr as _quoteattr
 
 from harborlight.export.files import atomic_text_file
 from harborlight.export.shown import shown_entities, shown_ties
+from harborlight.read.guard import Guard
 from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.warehouse import Warehouse
 
@@ -27,7 +28,8 @@ ATTRIBUTES = (("0", "kind", "string"), ("1", "risk_score", "double"), ("2", "net
 
 
 def gexf_lines(warehouse: Warehouse, viewer: Viewer = ANALYST):
-    entities = shown_entities(warehouse, viewer)
+    guard = Guard.of(warehouse, viewer)
+    entities = shown_entities(warehouse, viewer, guard)
     known = {e.entity_id for e in entities}
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield '<gexf xmlns="http://gexf.net/1.3" version="1.3">'
@@ -43,7 +45,7 @@ def gexf_lines(warehouse: Warehouse, viewer: Viewer = ANALYST):
         yield f"      <node id={quoteattr(e.entity_id)} label={quoteattr(e.name)}><attvalues>{attvalues}</attvalues></node>"
     yield "    </nodes>"
     yield "    <edges>"
-    for i, tie in enumerate(t for t in shown_ties(warehouse) if t.node_id in known and t.business_id in known):
+    for i, tie in enumerate(t for t in shown_ties(warehouse, viewer, guard) if t.node_id in known and t.business_id in known):
         yield f'      <edge id="{i}" source={quoteattr(tie.node_id)} target={quoteattr(tie.business_id)} label={quoteattr(tie.kind)}/>'
     yield "    </edges>"
     yield "  </graph>"

@@ -77,7 +77,7 @@ def i2_rows(warehouse: Warehouse, viewer: Viewer = ANALYST) -> tuple[list[list[o
     charted = {e.entity_id: e for e in shown_entities(warehouse, viewer, guard) if e.kind in ENTITY_TYPES}
     links = [
         link_row(tie, charted, guard)
-        for tie in shown_ties(warehouse)
+        for tie in shown_ties(warehouse, viewer, guard)
         if tie.node_id in charted and tie.business_id in charted
     ]
     return [entity_row(e) for e in charted.values()], links

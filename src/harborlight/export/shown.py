@@ -82,16 +82,33 @@ def shown_entities(warehouse: Warehouse, viewer: Viewer = ANALYST, guard: Guard 
     return out
 
 
-def shown_ties(warehouse: Warehouse) -> list[ShownTie]:
+def withheld_record(warehouse: Warehouse, record_type: str, source: str, record_id: str) -> str:
+    """The reference a protected person's tie carries instead of its source record: the record
+    type and source, and a keyed digest of the record id. A registry's record id leads to a page
+    that names her (Florida's officer `DOC-k`), and a license's is often its number; the digest
+    still tells an analyst that two ties come from one record, and the data holder, who has the
+    key, can find it."""
+    return f"{record_type}:{source}:withheld-{warehouse.hash_handle(record_id)}"
+
+
+def shown_ties(warehouse: Warehouse, viewer: Viewer = ANALYST, guard: Guard | None = None) -> list[ShownTie]:
+    """Every tie an export draws. A tie of a protected person keeps its kind, role and ends (her
+    pseudonym), and its record reference is withheld (`withheld_record`)."""
     if not warehouse.table_exists("graph_edges"):
         return []
+    guard = guard or Guard.of(warehouse, viewer)
     rows = warehouse.rows(
-        """SELECT g.node_id, g.business_id, g.kind, o.role, g.record_type || ':' || g.source || ':' || g.record_id
+        """SELECT g.node_id, g.business_id, g.kind, o.role, g.record_type, g.source, g.record_id
            FROM graph_edges g
            LEFT JOIN officers o ON g.record_type = 'officers' AND o.source = g.source AND o.record_id = g.record_id
            WHERE g.node_kind <> 'phone'
            UNION ALL
-           SELECT premises_id, entity_id, 'located_at', NULL, 'premises:premises:' || premises_id FROM business_premises
-           ORDER BY 1, 2, 3, 5"""
+           SELECT premises_id, entity_id, 'located_at', NULL, 'premises', 'premises', premises_id FROM business_premises
+           ORDER BY 1, 2, 3, 5, 6, 7"""
     )
-    return [ShownTie(*row) for row in rows]
+    return [
+        ShownTie(node_id, business_id, kind, role,
+                 withheld_record(warehouse, record_type, source, record_id) if guard.is_protected(node_id)
+                 else f"{record_type}:{source}:{record_id}")
+        for node_id, business_id, kind, role, record_type, source, record_id in rows
+    ]
