@@ -1,0 +1,59 @@
+"""Hostile inputs to the importers and exports (issue 14): each test is a defect found by probing,
+kept so it stays fixed. Every importer gives a complete write or a one-line error naming the file
+(and line and field where there is one), never a traceback, and never destroys an input or a
+file already in the output folder."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import VALID_ROWS
+from sunbiz_support import record, write_records, write_zip
+from test_cli import harborlight
+
+from harborlight.errors import BadRequest, FileRejected
+from harborlight.export import export
+from harborlight.ingest import ingest
+from harborlight.resolve.stage import resolve
+from harborlight.sources.ftm import import_ftm
+from harborlight.sources.mapped import import_mapped
+from harborlight.sources.mapping import parse_mapping
+from harborlight.sources.sunbiz import import_sunbiz
+
+FILINGS_MAPPING = """
+source: st
+records:
+  filings:
+    fields:
+      record_id: id
+      entity_name: name
+"""
+
+
+def run_cli(*args: str, cwd: Path):
+    """The CLI as the user runs it, in a process of its own: what it prints is what they see."""
+    result = harborlight(*args, cwd=cwd)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+# -- 1. any bytes: a complete write or a one-line error -------------------------------------------
+
+def test_the_sunbiz_command_says_why_an_archive_was_rejected(tmp_path):
+    """A damaged archive is a FileRejected with its reason in the problem list: the command must
+    print the reason, not only `rejected: 1 problem(s)`."""
+    archive = tmp_path / "daily.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("inner.zip", b"PK\x05\x06" + b"\x00" * 18)
+    result = run_cli("import", "sunbiz", str(archive), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "holds no .txt file" in result.stderr
+
+
+# -- 2. the output folder never destroys an input -------------------------------------------------
+
+# -- 4. protection in every export ----------------------------------------------------------------
