@@ -43,6 +43,26 @@ def run_cli(*args: str, cwd: Path):
 
 # -- 1. any bytes: a complete write or a one-line error -------------------------------------------
 
+def encrypted_zip(path: Path) -> Path:
+    """A zip whose one .txt member is flagged as encrypted (ZipCrypto), as a password-protected
+    download is: the standard library refuses to read it without a password."""
+    write_zip(path, {"records.txt": [record()]})
+    data = bytearray(path.read_bytes())
+    data[6] |= 1  # the local header's general-purpose flags: bit 0, encrypted
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 1  # and the central directory's
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_encrypted_zip_member_is_a_one_line_rejection_naming_the_member_not_a_traceback(tmp_path):
+    archive = encrypted_zip(tmp_path / "daily.zip")
+    result = run_cli("import", "sunbiz", str(archive), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "daily.zip:records.txt" in result.stderr and "password-protected" in result.stderr
+    assert not (tmp_path / "out" / "filings.csv").exists()
+
+
 def test_the_sunbiz_command_says_why_an_archive_was_rejected(tmp_path):
     """A damaged archive is a FileRejected with its reason in the problem list: the command must
     print the reason, not only `rejected: 1 problem(s)`."""

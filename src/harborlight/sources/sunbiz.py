@@ -293,6 +293,10 @@ def _read(path: Path, step: str, progress: Progress | None) -> Iterator[Line]:
                     raise _rejected_file(label, "the zip archive holds no .txt file")
                 for member in members:
                     member_label = f"{label}:{member.filename}"
+                    if member.flag_bits & 0x1:
+                        # zipfile would raise a bare RuntimeError asking for a password: say it here.
+                        raise _rejected_file(member_label, "the member is encrypted (password-protected); "
+                                                           "extract it and import the .txt file")
                     try:
                         with archive.open(member) as raw_member:
                             stream = io.BufferedReader(raw_member, 1 << 20)  # type: ignore[arg-type]
