@@ -74,6 +74,20 @@ def test_the_sunbiz_command_says_why_an_archive_was_rejected(tmp_path):
     assert "holds no .txt file" in result.stderr
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"id": "x", "schema": "Company", "properties": {"name": [' + "9" * 5000 + "]}}"],
+                         ids=["deep-nesting", "huge-integer"])
+def test_ftm_json_python_cannot_parse_is_a_bad_line_naming_file_and_line_not_a_traceback(tmp_path, text):
+    good = json.dumps({"id": "c1", "schema": "Company", "properties": {"name": ["Harbor Test LLC"]}})
+    path = tmp_path / "entities.json"
+    path.write_text(good + "\n" + text + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        import_ftm([path], tmp_path / "out", source="st")
+    assert [(e.file, e.line) for e in rejected.value.errors] == [(str(path), 2)]
+    result = run_cli("import", "ftm", str(path), "--out", str(tmp_path / "out"), "--source", "st", cwd=tmp_path)
+    assert result.returncode == 2 and f"{path}:2" in result.stderr
+    assert not (tmp_path / "out" / "filings.csv").exists()
+
+
 # -- 2. the output folder never destroys an input -------------------------------------------------
 
 # -- 4. protection in every export ----------------------------------------------------------------

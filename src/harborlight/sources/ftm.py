@@ -138,8 +138,8 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                 # An array is read whole: cheap for the small exports that come as arrays.
                 try:
                     values = json.loads(head + handle.read())
-                except json.JSONDecodeError as exc:
-                    yield exc.lineno, None, f"not valid JSON ({exc.msg})"
+                except (ValueError, RecursionError) as exc:
+                    yield getattr(exc, "lineno", 0), None, _unparsable(exc)
                     return
                 for i, value in enumerate(values, 1):
                     yield i, value, None
@@ -151,11 +151,24 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                 if not line.strip():
                     continue
                 try:
-                    yield number, json.loads(line), None
-                except json.JSONDecodeError as exc:
-                    yield number, None, f"not valid JSON ({exc.msg})"
+                    parsed = json.loads(line)
+                except (ValueError, RecursionError) as exc:
+                    yield number, None, _unparsable(exc)
+                    continue
+                yield number, parsed, None
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot be read ({type(exc).__name__})") from None
+
+
+def _unparsable(exc: ValueError | RecursionError) -> str:
+    """Why a line is not JSON we can read. Besides malformed JSON (JSONDecodeError), Python's
+    parser refuses nesting deeper than its recursion limit (RecursionError) and integers of more
+    than 4300 digits (a plain ValueError): both are bad lines, not a crash."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg})"
+    if isinstance(exc, RecursionError):
+        return "not readable JSON (nested too deeply)"
+    return "not readable JSON (a number too long to read)"
 
 
 def _contract_role(text: str | None, default: str) -> str:
