@@ -90,4 +90,34 @@ def test_ftm_json_python_cannot_parse_is_a_bad_line_naming_file_and_line_not_a_t
 
 # -- 2. the output folder never destroys an input -------------------------------------------------
 
+def test_a_mapped_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):
+    source = tmp_path / "filings.csv"
+    original = b"id,name\n1,Harbor Test LLC\n"
+    source.write_bytes(original)
+    with pytest.raises(BadRequest) as refused:
+        import_mapped(source, parse_mapping(FILINGS_MAPPING, "m.yaml"), tmp_path)
+    assert "filings.csv" in str(refused.value)
+    assert source.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["filings.csv"]  # no temporary file left
+
+
+def test_a_sunbiz_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):
+    source = write_records(tmp_path / "officers.csv", [record()])
+    original = source.read_bytes()
+    with pytest.raises(BadRequest):
+        import_sunbiz([source], tmp_path)
+    assert source.read_bytes() == original
+    assert not (tmp_path / "filings.csv").exists()
+
+
+def test_an_ftm_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):
+    source = tmp_path / "licenses.csv"  # JSON lines under a contract file's name
+    original = json.dumps({"id": "c1", "schema": "Company", "properties": {"name": ["Harbor Test LLC"]}}) + "\n"
+    source.write_text(original, encoding="utf-8")
+    with pytest.raises(BadRequest):
+        import_ftm([source], tmp_path, source="st")
+    assert source.read_text(encoding="utf-8") == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["licenses.csv"]
+
+
 # -- 4. protection in every export ----------------------------------------------------------------

@@ -345,7 +345,7 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
     filings: dict[str, dict] = {}
     problems: list[ContractError] = []
 
-    with ContractOutput(out, RECORD_TYPES_WRITTEN, EXTRA) as output:
+    with ContractOutput(out, RECORD_TYPES_WRITTEN, EXTRA, inputs=files) as output:
         def add(record_type: str, values: dict, where: _Entity) -> None:
             found = output.add(record_type, values, where.file, where.line)
             problems.extend(found)

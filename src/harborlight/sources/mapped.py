@@ -79,7 +79,7 @@ def import_mapped(source: Path, mapping: Mapping, out: Path, skip_bad: bool = Fa
         try:
             columns = _header(reader, mapping, label)
             index = _resolve_columns(mapping, columns, label)
-            with ContractOutput(out, mapping.record_types) as output:
+            with ContractOutput(out, mapping.record_types, inputs=[source]) as output:
                 _Rows(mapping, output, label, index, len(columns), report, skip_bad).run(
                     reader, lambda: progress(raw.tell(), total) if progress else None)
                 if report.problem_count and not skip_bad:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -22,6 +23,18 @@ from harborlight.contract.schema import RECORD_TYPES
 from harborlight.contract.validate import RowValidator
 from harborlight.errors import ContractError, UsageError, file_error
 from harborlight.export.files import make_folder, writable_folder
+
+
+def _refuse_overwriting_inputs(folder: Path, record_types: tuple[str, ...], inputs: Iterable[Path]) -> None:
+    """An import whose input is one of the files it would write (a state's `filings.csv` imported
+    with --out its own folder) would replace the input with its output at commit: refused first,
+    naming the file. Compared as files (samefile), so another spelling or a link is caught too."""
+    inputs = [p for p in inputs if p.exists()]
+    for record_type in record_types:
+        final = folder / f"{record_type}.csv"
+        if final.exists() and any(os.path.samefile(final, p) for p in inputs):
+            raise UsageError(f"{final}: is an input of this import and would be overwritten by its output; "
+                             "choose another --out")
 
 
 class _Pending:
@@ -55,10 +68,11 @@ class ContractOutput:
     """
 
     def __init__(self, folder: Path, record_types: tuple[str, ...],
-                 extra_columns: dict[str, tuple[str, ...]] | None = None):
+                 extra_columns: dict[str, tuple[str, ...]] | None = None, inputs: Iterable[Path] = ()):
         unknown = [t for t in record_types if t not in RECORD_TYPES]
         if unknown:
             raise UsageError(f"not contract record types: {', '.join(unknown)}")
+        _refuse_overwriting_inputs(folder, record_types, inputs)
         self.folder = make_folder(writable_folder(folder))
         self._extra = extra_columns or {}
         self._record_types = record_types

@@ -530,7 +530,7 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
             left_out = seen.left_out()
             next_out, was_replaced = next(left_out, (None, False))
             with ContractOutput(out, ("filings", "officers"),
-                                {"filings": FILING_EXTRAS, "officers": OFFICER_EXTRAS}) as output:
+                                {"filings": FILING_EXTRAS, "officers": OFFICER_EXTRAS}, inputs=paths) as output:
                 for ordinal, line in _records(paths, "write", progress):
                     if ordinal == next_out:
                         summary.replaced += was_replaced
