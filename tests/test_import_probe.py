@@ -121,3 +121,18 @@ def test_an_ftm_input_named_like_an_output_file_in_the_out_folder_is_never_overw
 
 
 # -- 4. protection in every export ----------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf", "i2", "geojson"])
+def test_a_business_address_holding_its_worker_name_is_redacted_in_every_export(fmt, write_rows, fresh_warehouse,
+                                                                                  tmp_path):
+    folder = tmp_path / "in"
+    worker = dict(VALID_ROWS["licenses"], licensee_name="Vallombrosa, Quintessa", license_number="LIC-UNIQUE-4711")
+    filing = dict(VALID_ROWS["filings"], entity_name="HARBOR TEST BODYWORK LLC",
+                  principal_address="12 Quintessa Vallombrosa Way")
+    write_rows("licenses", [worker], folder=folder)
+    write_rows("filings", [filing], folder=folder)
+    ingest(folder, fresh_warehouse)
+    resolve(fresh_warehouse)
+    written = export(fresh_warehouse, fmt, tmp_path / "out")
+    text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in written)
+    assert "QUINTESSA" not in text.upper() and "VALLOMBROSA" not in text.upper()
