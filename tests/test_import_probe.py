@@ -136,3 +136,32 @@ def test_a_business_address_holding_its_worker_name_is_redacted_in_every_export(
     written = export(fresh_warehouse, fmt, tmp_path / "out")
     text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in written)
     assert "QUINTESSA" not in text.upper() and "VALLOMBROSA" not in text.upper()
+
+
+# -- 5. the mapped importer's dates ---------------------------------------------------------------
+
+DAY_OR_MONTH_FIRST = FILINGS_MAPPING + """      filed_date: {column: filed, date: ["%m/%d/%Y", "%d/%m/%Y"]}
+"""
+
+
+def test_a_date_two_of_the_mapping_formats_read_differently_is_refused_naming_line_and_column(tmp_path):
+    """03/04/2020 is 4 March under %m/%d/%Y and 3 April under %d/%m/%Y: taking the first format
+    would write a wrong date without a word. 25/12/2020 reads one way only and is kept."""
+    source = tmp_path / "entities.csv"
+    source.write_text("id,name,filed\n1,Harbor Test LLC,25/12/2020\n2,Bay Test LLC,03/04/2020\n", encoding="utf-8")
+    mapping = parse_mapping(DAY_OR_MONTH_FIRST, "m.yaml")
+    with pytest.raises(FileRejected) as rejected:
+        import_mapped(source, mapping, tmp_path / "out")
+    (problem,) = rejected.value.errors
+    assert (problem.line, problem.field) == (3, "filings.filed_date (column filed)")
+    assert "2020-03-04" in problem.message and "2020-04-03" in problem.message
+    report = import_mapped(source, mapping, tmp_path / "out", skip_bad=True)
+    assert report.written == {"filings.csv": 1}
+    assert "2020-12-25" in (tmp_path / "out" / "filings.csv").read_text(encoding="utf-8")
+
+
+def test_a_date_every_mapping_format_reads_the_same_way_is_not_ambiguous(tmp_path):
+    source = tmp_path / "entities.csv"
+    source.write_text("id,name,filed\n1,Harbor Test LLC,04/04/2020\n", encoding="utf-8")
+    import_mapped(source, parse_mapping(DAY_OR_MONTH_FIRST, "m.yaml"), tmp_path / "out")
+    assert "2020-04-04" in (tmp_path / "out" / "filings.csv").read_text(encoding="utf-8")
