@@ -88,6 +88,24 @@ def test_ftm_json_python_cannot_parse_is_a_bad_line_naming_file_and_line_not_a_t
     assert not (tmp_path / "out" / "filings.csv").exists()
 
 
+UTF16_MAPPING = FILINGS_MAPPING.replace("records:", "input: {encoding: utf-16}\nrecords:")
+
+
+@pytest.mark.parametrize("data", ["id,name\n1,Harbor Test LLC\n".encode("utf-16") + b"A", b"id,name\n1,Harbor Test LLC\n"],
+                         ids=["odd-trailing-byte", "no-byte-order-mark"])
+def test_a_utf16_file_the_codec_cannot_decode_is_a_one_line_rejection_not_a_traceback(tmp_path, data):
+    """surrogateescape stands in for bytes of 0x80 and above only: a UTF-16 file cut at an odd
+    byte, or without its byte-order mark, makes the codec raise instead."""
+    source = tmp_path / "entities.csv"
+    source.write_bytes(data)
+    (tmp_path / "m.yaml").write_text(UTF16_MAPPING, encoding="utf-8")
+    result = run_cli("import", "mapped", str(source), "--mapping", str(tmp_path / "m.yaml"),
+                     "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "entities.csv:" in result.stderr and "utf-16" in result.stderr.lower()
+    assert not (tmp_path / "out" / "filings.csv").exists()
+
+
 # -- 2. the output folder never destroys an input -------------------------------------------------
 
 def test_a_mapped_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):

@@ -109,6 +109,12 @@ def _next(reader, label: str, line: int):
         raise _Fatal(ContractError(label, line, None, f"malformed CSV, reading stopped here: {exc}")) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise _Fatal(ContractError(label, line, None, f"gzip data is truncated or corrupt ({exc})")) from None
+    except UnicodeError as exc:
+        # surrogateescape stands in only for bytes of 0x80 and above; a multi-byte codec (UTF-16:
+        # a file cut at an odd byte, or without its byte-order mark) raises instead.
+        why = f"{exc.encoding}: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise _Fatal(ContractError(label, line, None, f"cannot be decoded with the mapping's input.encoding "
+                                                      f"({why}), reading stopped here")) from None
 
 
 def _header(reader, mapping: Mapping, label: str) -> list[str]:
