@@ -106,6 +106,15 @@ def test_a_utf16_file_the_codec_cannot_decode_is_a_one_line_rejection_not_a_trac
     assert not (tmp_path / "out" / "filings.csv").exists()
 
 
+@pytest.mark.parametrize("properties", [[], "Harbor Test LLC", 5])
+def test_ftm_properties_that_are_not_an_object_are_a_bad_line_as_documented(tmp_path, properties):
+    path = tmp_path / "entities.json"
+    path.write_text(json.dumps({"id": "c1", "schema": "Company", "properties": properties}) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        import_ftm([path], tmp_path / "out", source="st")
+    assert [(e.line, e.field) for e in rejected.value.errors] == [(1, "properties")]
+
+
 # -- 2. the output folder never destroys an input -------------------------------------------------
 
 def test_a_mapped_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):

@@ -246,6 +246,11 @@ class _Reader:
             if not value.get("id") or not isinstance(value.get("id"), str):
                 self._error(label, line, "id", "missing: every entity needs an id")
                 continue
+            if not isinstance(value.get("properties", {}), dict):
+                # FtM would read a list or text here as no properties at all: the entity would
+                # come out nameless (its id as name) without a word. The docstring's bad line.
+                self._error(label, line, "properties", "not a JSON object")
+                continue
             schema = model.get(value.get("schema") or "") if isinstance(value.get("schema"), str) else None
             if schema is None:
                 self._error(label, line, "schema", f"unknown schema {str(value.get('schema'))[:40]!r}")
