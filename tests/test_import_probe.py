@@ -115,6 +115,13 @@ def test_ftm_properties_that_are_not_an_object_are_a_bad_line_as_documented(tmp_
     assert [(e.line, e.field) for e in rejected.value.errors] == [(1, "properties")]
 
 
+def test_an_ftm_file_beginning_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "entities.json"
+    line = json.dumps({"id": "c1", "schema": "Company", "properties": {"name": ["Harbor Test LLC"]}})
+    path.write_bytes(b"\xef\xbb\xbf" + line.encode("utf-8") + b"\n")
+    assert import_ftm([path], tmp_path / "out", source="st").rows["filings.csv"] == 1
+
+
 # -- 2. the output folder never destroys an input -------------------------------------------------
 
 def test_a_mapped_input_named_like_an_output_file_in_the_out_folder_is_never_overwritten(tmp_path):

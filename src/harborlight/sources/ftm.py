@@ -118,9 +118,11 @@ class FtmImport:
 
 
 def _opened(path: Path):
+    # utf-8-sig: a file saved by a Windows tool starts with a byte-order mark, which json refuses
+    # ("Unexpected UTF-8 BOM"); the codec drops one at the start and reads plain UTF-8 the same.
     try:
-        handle = gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(
-            path, encoding="utf-8")
+        handle = gzip.open(path, "rt", encoding="utf-8-sig") if path.name.endswith(".gz") else open(
+            path, encoding="utf-8-sig")
     except OSError as exc:
         raise file_error(exc, path, "read") from None
     return handle
