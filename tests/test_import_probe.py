@@ -154,6 +154,22 @@ def test_an_ftm_input_named_like_an_output_file_in_the_out_folder_is_never_overw
     assert sorted(p.name for p in tmp_path.iterdir()) == ["licenses.csv"]
 
 
+# -- 3. formulas: contract files are data, kept exactly ---------------------------------------------
+
+FORMULA_NAMES = ['=HYPERLINK("http://attacker.example","x")', "-5 TEST SPA", "@SUM(A1)", "+1 TEST LLC"]
+
+
+def test_contract_files_an_importer_writes_keep_formula_like_names_exactly_through_ingest(tmp_path, fresh_warehouse):
+    """The contract CSVs are data for `ingest`, not sheets for a person: escaping a name there
+    would change the record. (Exports meant to be opened in a spreadsheet escape instead.)"""
+    source = tmp_path / "entities.csv"
+    rows = "".join(f'{i},"{name.replace(chr(34), chr(34) * 2)}"\n' for i, name in enumerate(FORMULA_NAMES, 1))
+    source.write_text("id,name\n" + rows, encoding="utf-8")
+    import_mapped(source, parse_mapping(FILINGS_MAPPING, "m.yaml"), tmp_path / "records")
+    assert ingest(tmp_path / "records", fresh_warehouse).ok
+    assert sorted(r[0] for r in fresh_warehouse.rows("SELECT entity_name FROM filings")) == sorted(FORMULA_NAMES)
+
+
 # -- 4. protection in every export ----------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf", "i2", "geojson"])
