@@ -154,6 +154,20 @@ def test_an_ftm_input_named_like_an_output_file_in_the_out_folder_is_never_overw
     assert sorted(p.name for p in tmp_path.iterdir()) == ["licenses.csv"]
 
 
+def test_an_output_name_taken_by_a_folder_refuses_the_import_and_keeps_the_files_already_there(tmp_path):
+    """`officers.csv` is a folder in --out: filings.csv was moved into place before officers.csv
+    failed, so the old filings.csv was lost and the folder held a half import."""
+    out = tmp_path / "out"
+    (out / "officers.csv").mkdir(parents=True)
+    (out / "filings.csv").write_text("earlier import\n", encoding="utf-8")
+    source = write_records(tmp_path / "daily.txt", [record()])
+    with pytest.raises(BadRequest) as refused:
+        import_sunbiz([source], out)
+    assert "officers.csv" in str(refused.value)
+    assert (out / "filings.csv").read_text(encoding="utf-8") == "earlier import\n"
+    assert sorted(p.name for p in out.iterdir()) == ["filings.csv", "officers.csv"]
+
+
 # -- 3. formulas: contract files are data, kept exactly ---------------------------------------------
 
 FORMULA_NAMES = ['=HYPERLINK("http://attacker.example","x")', "-5 TEST SPA", "@SUM(A1)", "+1 TEST LLC"]

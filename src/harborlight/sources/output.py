@@ -11,6 +11,7 @@ folder as it was.
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import tempfile
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from typing import IO
 from harborlight.contract.readers import Row
 from harborlight.contract.schema import RECORD_TYPES
 from harborlight.contract.validate import RowValidator
-from harborlight.errors import ContractError, UsageError, file_error
+from harborlight.errors import BadRequest, ContractError, UsageError, file_error
 from harborlight.export.files import make_folder, writable_folder
 
 
@@ -76,9 +77,19 @@ class ContractOutput:
         self.folder = make_folder(writable_folder(folder))
         self._extra = extra_columns or {}
         self._record_types = record_types
+        self._refuse_folders_in_the_way()
         self._pending: dict[str, _Pending] = {}
         self._validators: dict[tuple[str, str], RowValidator] = {}
         self._open = True
+
+    def _refuse_folders_in_the_way(self) -> None:
+        """A folder where a file is to go would make its move fail after the files before it had
+        replaced theirs: the old import half gone, the new one half there. Refused, naming it,
+        before the first move (and before any work, when the import starts)."""
+        for record_type in self._record_types:
+            final = self.folder / f"{record_type}.csv"
+            if final.is_dir():
+                raise file_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), final)
 
     def _file(self, record_type: str) -> _Pending:
         pending = self._pending.get(record_type)
@@ -120,6 +131,11 @@ class ContractOutput:
         are still written (a header alone), so an import's output always names what it covers."""
         for record_type in self._record_types:
             self._file(record_type)
+        try:
+            self._refuse_folders_in_the_way()
+        except BadRequest:
+            self.abort()
+            raise
         try:
             for pending in self._pending.values():
                 pending.handle.close()
