@@ -63,6 +63,19 @@ def test_an_encrypted_zip_member_is_a_one_line_rejection_naming_the_member_not_a
     assert not (tmp_path / "out" / "filings.csv").exists()
 
 
+def test_a_sunbiz_record_of_1440_utf8_characters_is_told_the_file_must_be_latin_1(tmp_path):
+    """1440 characters with accented letters are more than 1440 bytes in UTF-8: `this line has
+    1490` alone contradicts what the user's editor counts."""
+    line = record(entity_name="CAFÉ " * 20)  # 20 É: 1440 characters, 1460 bytes as UTF-8
+    source = tmp_path / "daily.txt"
+    source.write_bytes(line.encode("utf-8") + b"\n")
+    with pytest.raises(FileRejected) as rejected:
+        import_sunbiz([source], tmp_path / "out")
+    (problem,) = rejected.value.errors
+    assert problem.line == 1
+    assert "1460 bytes" in problem.message and "UTF-8" in problem.message and "Latin-1" in problem.message
+
+
 def test_the_sunbiz_command_says_why_an_archive_was_rejected(tmp_path):
     """A damaged archive is a FileRejected with its reason in the problem list: the command must
     print the reason, not only `rejected: 1 problem(s)`."""

@@ -217,7 +217,9 @@ def _address(first: str, second: str) -> str:
 # C0 and C1 control characters: Latin-1 decodes any byte, so "not Latin-1 text" is a record
 # holding bytes no text in the file holds (binary data, another encoding's multibyte runs).
 _NOT_TEXT = re.compile(rb"[\x00-\x1f\x7f-\x9f]")
-_READ_LIMIT = RECORD_LENGTH + 2  # a record and \r\n
+# A record and \r\n, with room for one written as UTF-8 (up to 4 bytes a character), so that
+# such a line is kept and can be told apart (_problems); a longer line is only measured.
+_READ_LIMIT = RECORD_LENGTH * 4 + 2
 
 
 @dataclass
@@ -319,6 +321,14 @@ def _records(paths: list[Path], step: str, progress: Progress | None) -> Iterato
             yield ordinal, line
 
 
+def _utf8_length(raw: bytes) -> int | None:
+    """Characters in `raw` read as UTF-8; None when it is not UTF-8."""
+    try:
+        return len(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
 def _problems(line: Line) -> list[ContractError]:
     """What is wrong with the record (nothing when it is good): its length, its bytes, and the
     checked fields (`CHECKED_SLICES`)."""
@@ -326,6 +336,10 @@ def _problems(line: Line) -> list[ContractError]:
         return ContractError(line.label, line.number, field_label(name) if name else None, message)
 
     if line.raw is None or line.length != RECORD_LENGTH:
+        if line.raw is not None and _utf8_length(line.raw) == RECORD_LENGTH:
+            # The user's editor counts 1440 characters: say why we count more.
+            return [problem(None, f"a record is {RECORD_LENGTH} Latin-1 bytes; this line has {line.length} bytes, "
+                                  f"{RECORD_LENGTH} characters as UTF-8: save the file as Latin-1")]
         return [problem(None, f"a record is {RECORD_LENGTH} characters; this line has {line.length}")]
     bad = _NOT_TEXT.search(line.raw)
     if bad:
