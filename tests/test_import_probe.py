@@ -5,7 +5,6 @@ file already in the output folder."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
