@@ -852,6 +852,11 @@ def keys_rotate_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 def _print_error(exc: HarborlightError) -> None:
     for line in str(exc).splitlines() or [type(exc).__name__]:
         err.print(f"error: {escape(line)}")
+    if isinstance(exc, FileRejected):
+        # Its one line only counts the problems; each problem (file, line, field, why) follows,
+        # or a command that let the rejection reach here would not say what was wrong.
+        for problem in exc.errors:
+            err.print(f"  {escape(str(problem))}")
 
 
 def main() -> None:

@@ -115,9 +115,10 @@ def export_csv(warehouse: Warehouse, out: Path, viewer: Viewer = ANALYST) -> Exp
     guard = Guard.of(warehouse, viewer)
     tables = {
         "record_entities.csv": warehouse.rows(record_entities_rows_sql()),
-        # A business may be named after the worker signed up as its officer: names are redacted.
-        "businesses.csv": [(e, guard.text(name), *rest)
-                           for e, name, *rest in warehouse.rows(businesses_rows_sql(scored, networked))],
+        # A business may be named after the worker signed up as its officer, and its address may
+        # hold her name too (a street, a c/o line): both are redacted, as the other formats do.
+        "businesses.csv": [(e, guard.text(name), guard.text(address), *rest)
+                           for e, name, address, *rest in warehouse.rows(businesses_rows_sql(scored, networked))],
         "persons.csv": list(_person_rows(warehouse, networked, guard)),
         "networks.csv": warehouse.rows(networks_rows_sql()) if networked else [],
     }

@@ -118,9 +118,11 @@ class FtmImport:
 
 
 def _opened(path: Path):
+    # utf-8-sig: a file saved by a Windows tool starts with a byte-order mark, which json refuses
+    # ("Unexpected UTF-8 BOM"); the codec drops one at the start and reads plain UTF-8 the same.
     try:
-        handle = gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(
-            path, encoding="utf-8")
+        handle = gzip.open(path, "rt", encoding="utf-8-sig") if path.name.endswith(".gz") else open(
+            path, encoding="utf-8-sig")
     except OSError as exc:
         raise file_error(exc, path, "read") from None
     return handle
@@ -138,8 +140,8 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                 # An array is read whole: cheap for the small exports that come as arrays.
                 try:
                     values = json.loads(head + handle.read())
-                except json.JSONDecodeError as exc:
-                    yield exc.lineno, None, f"not valid JSON ({exc.msg})"
+                except (ValueError, RecursionError) as exc:
+                    yield getattr(exc, "lineno", 0), None, _unparsable(exc)
                     return
                 for i, value in enumerate(values, 1):
                     yield i, value, None
@@ -151,11 +153,24 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                 if not line.strip():
                     continue
                 try:
-                    yield number, json.loads(line), None
-                except json.JSONDecodeError as exc:
-                    yield number, None, f"not valid JSON ({exc.msg})"
+                    parsed = json.loads(line)
+                except (ValueError, RecursionError) as exc:
+                    yield number, None, _unparsable(exc)
+                    continue
+                yield number, parsed, None
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot be read ({type(exc).__name__})") from None
+
+
+def _unparsable(exc: ValueError | RecursionError) -> str:
+    """Why a line is not JSON we can read. Besides malformed JSON (JSONDecodeError), Python's
+    parser refuses nesting deeper than its recursion limit (RecursionError) and integers of more
+    than 4300 digits (a plain ValueError): both are bad lines, not a crash."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg})"
+    if isinstance(exc, RecursionError):
+        return "not readable JSON (nested too deeply)"
+    return "not readable JSON (a number too long to read)"
 
 
 def _contract_role(text: str | None, default: str) -> str:
@@ -232,6 +247,11 @@ class _Reader:
                 continue
             if not value.get("id") or not isinstance(value.get("id"), str):
                 self._error(label, line, "id", "missing: every entity needs an id")
+                continue
+            if not isinstance(value.get("properties", {}), dict):
+                # FtM would read a list or text here as no properties at all: the entity would
+                # come out nameless (its id as name) without a word. The docstring's bad line.
+                self._error(label, line, "properties", "not a JSON object")
                 continue
             schema = model.get(value.get("schema") or "") if isinstance(value.get("schema"), str) else None
             if schema is None:
@@ -332,7 +352,7 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
     filings: dict[str, dict] = {}
     problems: list[ContractError] = []
 
-    with ContractOutput(out, RECORD_TYPES_WRITTEN, EXTRA) as output:
+    with ContractOutput(out, RECORD_TYPES_WRITTEN, EXTRA, inputs=files) as output:
         def add(record_type: str, values: dict, where: _Entity) -> None:
             found = output.add(record_type, values, where.file, where.line)
             problems.extend(found)

@@ -79,7 +79,7 @@ def import_mapped(source: Path, mapping: Mapping, out: Path, skip_bad: bool = Fa
         try:
             columns = _header(reader, mapping, label)
             index = _resolve_columns(mapping, columns, label)
-            with ContractOutput(out, mapping.record_types) as output:
+            with ContractOutput(out, mapping.record_types, inputs=[source]) as output:
                 _Rows(mapping, output, label, index, len(columns), report, skip_bad).run(
                     reader, lambda: progress(raw.tell(), total) if progress else None)
                 if report.problem_count and not skip_bad:
@@ -109,6 +109,12 @@ def _next(reader, label: str, line: int):
         raise _Fatal(ContractError(label, line, None, f"malformed CSV, reading stopped here: {exc}")) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise _Fatal(ContractError(label, line, None, f"gzip data is truncated or corrupt ({exc})")) from None
+    except UnicodeError as exc:
+        # surrogateescape stands in only for bytes of 0x80 and above; a multi-byte codec (UTF-16:
+        # a file cut at an odd byte, or without its byte-order mark) raises instead.
+        why = f"{exc.encoding}: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise _Fatal(ContractError(label, line, None, f"cannot be decoded with the mapping's input.encoding "
+                                                      f"({why}), reading stopped here")) from None
 
 
 def _header(reader, mapping: Mapping, label: str) -> list[str]:

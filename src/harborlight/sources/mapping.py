@@ -141,12 +141,22 @@ class FieldSpec:
                            self._column())
 
     def _date(self, raw: str) -> str:
+        """The date `raw` is under the mapping's formats. Every format is tried, not only the
+        first that matches: a mapping listing both %m/%d/%Y and %d/%m/%Y reads 03/04/2020 as two
+        dates, and taking the first would write a wrong one without a word. Such a value is a
+        problem naming both readings; one every matching format reads alike is not."""
+        readings: dict[str, str] = {}
         for pattern in self.dates:
             try:
-                return datetime.strptime(raw, pattern).date().isoformat()
+                readings.setdefault(datetime.strptime(raw, pattern).date().isoformat(), pattern)
             except ValueError:
                 continue
         shown = raw if len(raw) <= 40 else raw[:40] + "..."
+        if len(readings) > 1:
+            both = " or ".join(f"{day} ({pattern})" for day, pattern in readings.items())
+            raise ValueProblem(f"{shown!r} is ambiguous under the mapping's date formats: {both}", self._column())
+        if readings:
+            return next(iter(readings))
         raise ValueProblem(f"{shown!r} matches none of the date formats {', '.join(self.dates)}", self._column())
 
     def _column(self) -> str | None:

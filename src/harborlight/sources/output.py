@@ -11,8 +11,10 @@ folder as it was.
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -20,8 +22,20 @@ from typing import IO
 from harborlight.contract.readers import Row
 from harborlight.contract.schema import RECORD_TYPES
 from harborlight.contract.validate import RowValidator
-from harborlight.errors import ContractError, UsageError, file_error
+from harborlight.errors import BadRequest, ContractError, UsageError, file_error
 from harborlight.export.files import make_folder, writable_folder
+
+
+def _refuse_overwriting_inputs(folder: Path, record_types: tuple[str, ...], inputs: Iterable[Path]) -> None:
+    """An import whose input is one of the files it would write (a state's `filings.csv` imported
+    with --out its own folder) would replace the input with its output at commit: refused first,
+    naming the file. Compared as files (samefile), so another spelling or a link is caught too."""
+    inputs = [p for p in inputs if p.exists()]
+    for record_type in record_types:
+        final = folder / f"{record_type}.csv"
+        if final.exists() and any(os.path.samefile(final, p) for p in inputs):
+            raise UsageError(f"{final}: is an input of this import and would be overwritten by its output; "
+                             "choose another --out")
 
 
 class _Pending:
@@ -55,16 +69,27 @@ class ContractOutput:
     """
 
     def __init__(self, folder: Path, record_types: tuple[str, ...],
-                 extra_columns: dict[str, tuple[str, ...]] | None = None):
+                 extra_columns: dict[str, tuple[str, ...]] | None = None, inputs: Iterable[Path] = ()):
         unknown = [t for t in record_types if t not in RECORD_TYPES]
         if unknown:
             raise UsageError(f"not contract record types: {', '.join(unknown)}")
+        _refuse_overwriting_inputs(folder, record_types, inputs)
         self.folder = make_folder(writable_folder(folder))
         self._extra = extra_columns or {}
         self._record_types = record_types
+        self._refuse_folders_in_the_way()
         self._pending: dict[str, _Pending] = {}
         self._validators: dict[tuple[str, str], RowValidator] = {}
         self._open = True
+
+    def _refuse_folders_in_the_way(self) -> None:
+        """A folder where a file is to go would make its move fail after the files before it had
+        replaced theirs: the old import half gone, the new one half there. Refused, naming it,
+        before the first move (and before any work, when the import starts)."""
+        for record_type in self._record_types:
+            final = self.folder / f"{record_type}.csv"
+            if final.is_dir():
+                raise file_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), final)
 
     def _file(self, record_type: str) -> _Pending:
         pending = self._pending.get(record_type)
@@ -106,6 +131,11 @@ class ContractOutput:
         are still written (a header alone), so an import's output always names what it covers."""
         for record_type in self._record_types:
             self._file(record_type)
+        try:
+            self._refuse_folders_in_the_way()
+        except BadRequest:
+            self.abort()
+            raise
         try:
             for pending in self._pending.values():
                 pending.handle.close()

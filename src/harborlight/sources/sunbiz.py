@@ -217,7 +217,9 @@ def _address(first: str, second: str) -> str:
 # C0 and C1 control characters: Latin-1 decodes any byte, so "not Latin-1 text" is a record
 # holding bytes no text in the file holds (binary data, another encoding's multibyte runs).
 _NOT_TEXT = re.compile(rb"[\x00-\x1f\x7f-\x9f]")
-_READ_LIMIT = RECORD_LENGTH + 2  # a record and \r\n
+# A record and \r\n, with room for one written as UTF-8 (up to 4 bytes a character), so that
+# such a line is kept and can be told apart (_problems); a longer line is only measured.
+_READ_LIMIT = RECORD_LENGTH * 4 + 2
 
 
 @dataclass
@@ -293,6 +295,10 @@ def _read(path: Path, step: str, progress: Progress | None) -> Iterator[Line]:
                     raise _rejected_file(label, "the zip archive holds no .txt file")
                 for member in members:
                     member_label = f"{label}:{member.filename}"
+                    if member.flag_bits & 0x1:
+                        # zipfile would raise a bare RuntimeError asking for a password: say it here.
+                        raise _rejected_file(member_label, "the member is encrypted (password-protected); "
+                                                           "extract it and import the .txt file")
                     try:
                         with archive.open(member) as raw_member:
                             stream = io.BufferedReader(raw_member, 1 << 20)  # type: ignore[arg-type]
@@ -315,6 +321,14 @@ def _records(paths: list[Path], step: str, progress: Progress | None) -> Iterato
             yield ordinal, line
 
 
+def _utf8_length(raw: bytes) -> int | None:
+    """Characters in `raw` read as UTF-8; None when it is not UTF-8."""
+    try:
+        return len(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
 def _problems(line: Line) -> list[ContractError]:
     """What is wrong with the record (nothing when it is good): its length, its bytes, and the
     checked fields (`CHECKED_SLICES`)."""
@@ -322,6 +336,10 @@ def _problems(line: Line) -> list[ContractError]:
         return ContractError(line.label, line.number, field_label(name) if name else None, message)
 
     if line.raw is None or line.length != RECORD_LENGTH:
+        if line.raw is not None and _utf8_length(line.raw) == RECORD_LENGTH:
+            # The user's editor counts 1440 characters: say why we count more.
+            return [problem(None, f"a record is {RECORD_LENGTH} Latin-1 bytes; this line has {line.length} bytes, "
+                                  f"{RECORD_LENGTH} characters as UTF-8: save the file as Latin-1")]
         return [problem(None, f"a record is {RECORD_LENGTH} characters; this line has {line.length}")]
     bad = _NOT_TEXT.search(line.raw)
     if bad:
@@ -526,7 +544,7 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
             left_out = seen.left_out()
             next_out, was_replaced = next(left_out, (None, False))
             with ContractOutput(out, ("filings", "officers"),
-                                {"filings": FILING_EXTRAS, "officers": OFFICER_EXTRAS}) as output:
+                                {"filings": FILING_EXTRAS, "officers": OFFICER_EXTRAS}, inputs=paths) as output:
                 for ordinal, line in _records(paths, "write", progress):
                     if ordinal == next_out:
                         summary.replaced += was_replaced
