@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harborlight.errors import FileRejected
+from harborlight.errors import FileRejected, UsageError
 from harborlight.sources.ftm import import_ftm
 
 DATASET = "xx_sanctions_demo"
@@ -108,6 +108,50 @@ def test_a_company_owning_another_is_an_officer_of_name_type_company(tmp_path):
         "owner", "company", "ALDER HOLDINGS INC")
     assert officers["d1"]["role"] == "officer"
     assert {f["record_id"] for f in read_csv(tmp_path / "out" / "filings.csv")} == {"c1", "c2"}
+
+
+def test_an_agent_company_with_directors_of_its_own_is_a_business_and_keeps_its_filing(tmp_path):
+    ds = ["xx_registry"]
+    source = write_jsonl(tmp_path / "agent.json", [
+        entity("spa", "Company", ds, name="TERN SPA LLC"),
+        entity("agent", "Company", ds, name="TERN FILINGS INC"),
+        entity("pure-agent", "Company", ds, name="ONLY AN AGENT INC"),
+        entity("r1", "Representation", ds, agent="agent", client="spa"),
+        entity("r2", "Representation", ds, agent="pure-agent", client="agent"),
+        entity("p1", "Person", ds, name="Wick Arbeth"),
+        entity("d1", "Directorship", ds, director="p1", organization="agent"),
+    ])
+    report = import_ftm([source], tmp_path / "out")
+    filings = {f["record_id"]: f for f in read_csv(tmp_path / "out" / "filings.csv")}
+    assert set(filings) == {"spa", "agent"}  # the agent that is only an agent fills fields
+    assert filings["spa"]["registered_agent_name"] == "TERN FILINGS INC"
+    assert filings["agent"]["registered_agent_name"] == "ONLY AN AGENT INC"
+    (director,) = read_csv(tmp_path / "out" / "officers.csv")
+    assert (director["filing_record_id"], director["name"]) == ("agent", "Wick Arbeth")
+    assert report.skipped_links == 0
+
+
+def test_a_year_or_month_alone_is_kept_as_given_and_leaves_the_contract_date_empty(tmp_path):
+    ds = ["xx_registry"]
+    source = write_jsonl(tmp_path / "dates.json", [
+        entity("c1", "Company", ds, name="YEARLY LLC", incorporationDate="2005", dissolutionDate="2019-03"),
+        entity("c2", "Company", ds, name="DAILY LLC", incorporationDate="2005-06-07T00:00:00"),
+    ])
+    import_ftm([source], tmp_path / "out")
+    filings = {f["record_id"]: f for f in read_csv(tmp_path / "out" / "filings.csv")}
+    assert (filings["c1"]["filed_date"], filings["c1"]["status_date"]) == ("", "")
+    assert (filings["c1"]["incorporation_date_given"], filings["c1"]["dissolution_date_given"]) == ("2005", "2019-03")
+    assert filings["c2"]["filed_date"] == "2005-06-07"
+
+
+def test_damaged_gzip_data_is_one_line_and_nothing_is_written(tmp_path):
+    data = bytearray(gzip.compress(b'{"id": "c1", "schema": "Company", "properties": {}}\n' * 500))
+    data[30] ^= 0xFF
+    (tmp_path / "entities.json.gz").write_bytes(bytes(data))
+    with pytest.raises(UsageError, match="damaged or truncated") as raised:
+        import_ftm([tmp_path / "entities.json.gz"], tmp_path / "out", source="s")
+    assert "Traceback" not in str(raised.value)
+    assert not (tmp_path / "out" / "filings.csv").exists()
 
 
 def test_a_json_array_and_the_source_option_for_entities_without_datasets(tmp_path):

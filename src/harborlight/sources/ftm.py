@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -62,7 +63,7 @@ from harborlight.sources.output import ContractOutput
 
 RECORD_TYPES_WRITTEN = ("filings", "officers", "licenses")
 EXTRA = {
-    "filings": ("jurisdiction", "ftm_schema", "topics"),
+    "filings": ("jurisdiction", "ftm_schema", "topics", "incorporation_date_given", "dissolution_date_given"),
     "officers": ("birth_date", "ftm_schema", "ftm_role", "topics"),
     "licenses": ("birth_date", "ftm_schema", "topics"),
 }
@@ -158,7 +159,9 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                     yield number, None, _unparsable(exc)
                     continue
                 yield number, parsed, None
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except (EOFError, gzip.BadGzipFile, zlib.error):
+            raise UsageError(f"{path}: the gzip data is damaged or truncated; nothing written") from None
+        except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot be read ({type(exc).__name__})") from None
 
 
@@ -346,8 +349,11 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
     report = FtmImport(out, {}, bad_lines=reader.total_errors, skipped_schemata=dict(reader.skipped))
 
     links = [(eid, e) for eid, e in entities.items() if e.schema in LINK_SCHEMATA]
+    # A company that appears only as an agent fills its clients' registered-agent fields and gets
+    # no filing; one that is also anything else (a client, a company with its own directors, an
+    # owner, an employer) is a business here and keeps its filing.
     agents_only = {e.first("agent") or "" for _, e in links if e.schema == "Representation"} - {
-        e.first(LINK_ENDS[e.schema][0]) or "" for _, e in links if e.schema != "Representation"}
+        e.first(end) or "" for _, e in links for end in LINK_ENDS[e.schema] if end != "agent"}
     linked_persons: set[str] = set()
     filings: dict[str, dict] = {}
     problems: list[ContractError] = []
@@ -383,8 +389,10 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                 "entity_type": _entity_type(company.first("legalForm")),
                 "status": (company.first("status") or "").lower() if (company.first("status") or "").lower()
                 in _STATUSES else None,
-                "filed_date": company.first("incorporationDate"),
-                "status_date": company.first("dissolutionDate"),
+                "filed_date": _full_date(company.first("incorporationDate")),
+                "status_date": _full_date(company.first("dissolutionDate")),
+                "incorporation_date_given": company.first("incorporationDate"),
+                "dissolution_date_given": company.first("dissolutionDate"),
                 "principal_address": street, "principal_city": city, "principal_state": state,
                 "principal_zip": zip_code,
                 "jurisdiction": company.first("jurisdiction"), "ftm_schema": company.ftm_schema,
@@ -489,6 +497,15 @@ def import_ftm(files: list[Path], out: Path, source: str | None = None, skip_bad
                                      if e.schema == "Person" and eid not in linked_persons)
         report.rows = output.commit()
     return report
+
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _full_date(value: str | None) -> str | None:
+    """A day, or nothing. FollowTheMoney dates may be a year or a month alone ("2005", "2005-03"),
+    which the contract's dates cannot hold: those stay in the `*_date_given` extra columns."""
+    return value[:10] if value and _FULL_DATE.match(value) else None
 
 
 def _name_in_city(filing: dict) -> tuple[str | None, str | None]:
