@@ -78,7 +78,7 @@ def test_fields_are_read_at_the_positions_the_division_publishes(tmp_path):
         1: "L20000000777", 13: "POSITION CHECK LLC", 205: "I", 206: "FLAL",
         221: "1 First St", 263: "Unit 2", 305: "Tampa", 333: "FL", 335: "33602",
         347: "2 Mail Rd", 431: "Ocala", 459: "FL", 461: "34470",
-        473: "07041999", 481: "59-1234567", 496: "12312020", 504: "FL",
+        473: "07041999", 481: "59-1234567", 495: "Y", 496: "12312020", 504: "FL",
         545: "PLOVER, ADA", 587: "P", 588: "3 Agent Ln", 630: "Sarasota", 658: "FL", 660: "34236", 665: "0001",
         669: "MGR", 673: "P", 674: "FIRSTBLOCK, CASS", 716: "4 Officer Way", 758: "Naples", 786: "FL", 788: "34102",
         sixth: "T", sixth + 4: "C", sixth + 5: "SIXTH BLOCK HOLDINGS LLC", sixth + 47: "5 Last Ave",
@@ -92,6 +92,7 @@ def test_fields_are_read_at_the_positions_the_division_publishes(tmp_path):
         "1 First St, Unit 2", "Tampa", "FL", "33602")
     assert (filing["mailing_address"], filing["mailing_city"], filing["mailing_zip"]) == ("2 Mail Rd", "Ocala", "34470")
     assert (filing["filed_date"], filing["ein"], filing["last_transaction_date"]) == ("1999-07-04", "59-1234567", "2020-12-31")
+    assert filing["more_than_six_officers"] == "Y"
     assert (filing["registered_agent_name"], filing["registered_agent_type"], filing["registered_agent_address"],
             filing["registered_agent_city"], filing["registered_agent_zip"]) == (
         "PLOVER, ADA", "person", "3 Agent Ln", "Sarasota", "34236-0001")
@@ -162,6 +163,18 @@ def test_skip_bad_leaves_bad_records_out_and_counts_them(tmp_path):
     assert [f["record_id"] for f in read_csv(tmp_path / "out" / "filings.csv")] == ["G1", "G3"]
     assert (summary.records_read, summary.filings, summary.skipped) == (3, 2, 1)
     assert "last transaction date (496-503)" in str(summary.problems[0])
+
+
+def test_a_bad_daily_update_keeps_the_snapshot_record_and_says_so(tmp_path):
+    snapshot = write_records(tmp_path / "snapshot.txt", [record("G1", "OLD NAME INC"), record("G2", "STEADY INC")])
+    daily = write_records(tmp_path / "daily.txt", [record("G1", "NEW NAME INC", file_date="02302024")])
+    summary = import_sunbiz([snapshot, daily], tmp_path / "out", skip_bad=True)
+    assert {f["record_id"]: f["entity_name"] for f in read_csv(tmp_path / "out" / "filings.csv")} == {
+        "G1": "OLD NAME INC", "G2": "STEADY INC"}
+    assert (summary.skipped, summary.kept_earlier, summary.replaced) == (1, 1, 0)
+    result = CliRunner().invoke(app, ["import", "sunbiz", str(snapshot), str(daily), "--out", str(tmp_path / "cli"),
+                                      "--skip-bad"])
+    assert result.exit_code == 0 and "1 filings are written from an earlier record" in result.output
 
 
 def test_a_bad_record_in_a_zip_is_named_by_archive_and_member(tmp_path):

@@ -501,6 +501,9 @@ def import_sunbiz_command(
               f"replaced by a later record: {summary.replaced:,}; bad records skipped: {summary.skipped:,}")
     for problem in summary.problems[:10]:
         err.print(f"  skipped {escape(str(problem))}")
+    if summary.kept_earlier:
+        err.print(f"warning: {summary.kept_earlier:,} filings are written from an earlier record because their latest "
+                  "record was bad and skipped: they may not say what the registry says now")
     for name, rows in summary.files.items():
         out.print(f"wrote {escape(str(out_dir / name))}: {rows:,} rows")
 

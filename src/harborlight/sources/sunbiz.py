@@ -377,7 +377,10 @@ def record_fields(raw: bytes) -> dict[str, str]:
 
 
 # -- rows ----------------------------------------------------------------------------------
-FILING_EXTRAS = ("filing_type", "last_transaction_date", "state_or_country", "principal_country", "mailing_country")
+# The more-than-six-officers flag says the officer rows are not the whole list: an analyst
+# reading a filing's officers needs to know that some are missing from the file.
+FILING_EXTRAS = ("filing_type", "last_transaction_date", "state_or_country", "principal_country", "mailing_country",
+                 "more_than_six_officers")
 OFFICER_EXTRAS = ("title_code",)
 
 
@@ -401,7 +404,7 @@ def filing_row(values: dict, source: str) -> dict[str, str]:
         "registered_agent_zip": _zip(values["registered_agent_zip5"], values["registered_agent_zip4"]),
         "filing_type": values["filing_type"], "last_transaction_date": values["last_transaction_date"],
         "state_or_country": values["state_or_country"], "principal_country": values["principal_country"],
-        "mailing_country": values["mailing_country"],
+        "mailing_country": values["mailing_country"], "more_than_six_officers": values["more_than_six_officers"],
     }
 
 
@@ -436,6 +439,9 @@ class ImportSummary:
     officers: int = 0
     skipped: int = 0  # bad records left out (--skip-bad)
     replaced: int = 0  # records a later record with the same document number replaced
+    # Filings written from an earlier record because the document's last record was bad (--skip-bad):
+    # what the registry says now about them is not in the output.
+    kept_earlier: int = 0
     problems: list[ContractError] = field(default_factory=list)  # the first MAX_PROBLEMS
     files: dict[str, int] = field(default_factory=dict)  # file written -> rows
 
@@ -465,9 +471,10 @@ class _Seen:
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own over our output
         self.con.execute("CREATE TABLE seen (doc VARCHAR, ordinal BIGINT)")
-        self.con.execute("CREATE TABLE bad (ordinal BIGINT)")
+        self.con.execute("CREATE TABLE bad (doc VARCHAR, ordinal BIGINT)")
         self.docs: list[str] = []
         self.ordinals: list[int] = []
+        self.bad: list[tuple[str | None, int]] = []
 
     def add(self, doc: str, ordinal: int) -> None:
         self.docs.append(doc)
@@ -480,9 +487,25 @@ class _Seen:
             batch = pa.table({"doc": self.docs, "ordinal": pa.array(self.ordinals, pa.int64())})  # noqa: F841
             self.con.execute("INSERT INTO seen SELECT doc, ordinal FROM batch")
             self.docs, self.ordinals = [], []
+        if self.bad:
+            bad_batch = pa.table({"doc": [d for d, _ in self.bad],  # noqa: F841 (read by DuckDB by name)
+                                  "ordinal": pa.array([o for _, o in self.bad], pa.int64())})
+            self.con.execute("INSERT INTO bad SELECT doc, ordinal FROM bad_batch")
+            self.bad = []
 
-    def add_bad(self, ordinal: int) -> None:
-        self.con.execute("INSERT INTO bad VALUES (?)", [ordinal])  # few: a row at a time is fine
+    def add_bad(self, doc: str | None, ordinal: int) -> None:
+        """A bad record, with its document number where one could be read."""
+        self.bad.append((doc, ordinal))
+        if len(self.bad) >= self.BATCH:
+            self.flush()
+
+    def kept_earlier(self) -> int:
+        """Document numbers whose last record is bad: the filing written is an earlier record's."""
+        self.flush()
+        return self.con.execute(
+            "SELECT count(*) FROM (SELECT doc, max(ordinal) AS last FROM bad WHERE doc <> '' GROUP BY doc) b "
+            "JOIN (SELECT doc, max(ordinal) AS last FROM seen GROUP BY doc) g USING (doc) WHERE b.last > g.last"
+        ).fetchone()[0]
 
     def left_out(self) -> Iterator[tuple[int, bool]]:
         """Ordinals the write leaves out, ascending, each with True when a later record with the
@@ -496,6 +519,12 @@ class _Seen:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _document_number(raw: bytes | None) -> str | None:
+    """The document number of a record, good or bad (Latin-1 decodes any bytes; a line too long
+    to read has none)."""
+    return (raw[SLICES["document_number"]].decode("latin-1").strip() or None) if raw else None  # type: ignore[index]
 
 
 def _check_inputs(paths: list[Path]) -> None:
@@ -529,7 +558,7 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
                 summary.records_read += 1
                 found = _problems(line)
                 if found:
-                    seen.add_bad(ordinal)
+                    seen.add_bad(_document_number(line.raw), ordinal)
                     summary.skipped += 1
                     bad_files.setdefault(line.label)
                     total_problems += len(found)
@@ -541,6 +570,7 @@ def import_sunbiz(paths: list[Path], out: Path, *, skip_bad: bool = False, sourc
                 seen.add(line.raw[SLICES["document_number"]].decode("latin-1").strip(), ordinal)  # type: ignore[index]
             if summary.skipped and not skip_bad:
                 raise ImportRejected(", ".join(bad_files), summary.problems, total_problems, summary.records_read)
+            summary.kept_earlier = seen.kept_earlier()
             left_out = seen.left_out()
             next_out, was_replaced = next(left_out, (None, False))
             with ContractOutput(out, ("filings", "officers"),
