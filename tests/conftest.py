@@ -152,6 +152,14 @@ def networked_world(resolved_world, tmp_path_factory) -> Path:
     return data_dir
 
 
+@pytest.fixture
+def networked_warehouse(networked_world):
+    """The networked scale-1 world's warehouse, opened read-only."""
+    warehouse = Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True)
+    yield warehouse
+    warehouse.close()
+
+
 @pytest.fixture(scope="session")
 def protected_identities(networked_world, small_world) -> dict[str, set[str]]:
     """What must never appear: for each person the world's truth makes a worker or a nominee, every

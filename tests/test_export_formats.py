@@ -20,7 +20,7 @@ from harborlight.export import FORMATS, export
 from harborlight.export.geojson import FILE_NAME as GEOJSON_FILE
 from harborlight.export.i2 import ENTITIES_FILE, ENTITY_COLUMNS, ENTITY_TYPES, LINK_COLUMNS, LINKS_FILE
 from harborlight.ingest import ingest
-from harborlight.protection import REDACTED, pseudonym
+from harborlight.protection import pseudonym
 from harborlight.read.viewer import ROLES, Viewer
 from harborlight.resolve.stage import resolve
 from harborlight.warehouse import Warehouse
@@ -28,13 +28,6 @@ from harborlight.warehouse import Warehouse
 NEW_FORMATS = ("i2", "geojson")
 GEOJSON_PROPERTIES = {"entity_id", "name", "address", "city", "state", "zip", "risk_score", "risk_band", "network_id",
                       "top_indicators"}
-
-
-@pytest.fixture
-def networked_warehouse(networked_world):
-    warehouse = Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True)
-    yield warehouse
-    warehouse.close()
 
 
 @pytest.fixture(scope="module")
@@ -175,22 +168,6 @@ def test_a_protected_persons_ties_carry_no_source_record_id(fmt, networked_world
     assert not carried & withheld
     if fmt != "gexf":  # Gephi's edges carry no record reference at all
         assert "withheld-h_" in text and carried
-
-
-@pytest.mark.parametrize("fmt", NEW_FORMATS)
-def test_a_business_named_after_its_worker_is_exported_with_her_name_redacted(fmt, write_rows, fresh_warehouse, tmp_path):
-    folder = tmp_path / "in"
-    worker = dict(VALID_ROWS["licenses"], licensee_name="Vallombrosa, Quintessa", license_number="LIC-UNIQUE-4711")
-    listing = dict(VALID_ROWS["listings"], business_name="QUINTESSA VALLOMBROSA Bodywork",
-                   address="12 Quintessa Vallombrosa Way")
-    write_rows("licenses", [worker], folder=folder)
-    write_rows("listings", [listing], folder=folder)
-    ingest(folder, fresh_warehouse)
-    resolve(fresh_warehouse)
-    written = export(fresh_warehouse, fmt, tmp_path / "out")
-    text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in written)
-    assert "QUINTESSA" not in text.upper() and "VALLOMBROSA" not in text.upper() and "LIC-UNIQUE-4711" not in text
-    assert f"{REDACTED} Bodywork" in text
 
 
 @pytest.mark.parametrize("fmt", NEW_FORMATS)

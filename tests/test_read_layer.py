@@ -6,21 +6,17 @@ import re
 
 import dataclasses
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from test_networks import person_of, succession_listings, two_spa_records
 from test_outcomes import outcome
 
 from harborlight import read
-from harborlight.config import installation_key
-from harborlight.errors import BadRequest, NotFound, Stale, UsageError
+from harborlight.errors import BadRequest, NotFound, Stale
 from harborlight.indicators.scoring import score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
 from harborlight.protection import Protection, ProtectionViolation, pseudonym
-from harborlight.truth import read_truth
 from harborlight.warehouse import Warehouse
 
 WORKER_NAME, WORKER_LICENSE, NOMINEE_NAME = "KIM, SOO-JIN", "MA777", "PARK, MIN"
@@ -32,13 +28,6 @@ def as_json(result) -> str:
 
 
 # -- the scale-1 world, every result type, every role ---------------------------------------------
-
-@pytest.fixture
-def networked_warehouse(networked_world):
-    warehouse = Warehouse(networked_world / "warehouse.duckdb", installation_key(networked_world), read_only=True)
-    yield warehouse
-    warehouse.close()
-
 
 def leaks(text: str, values: set[str]) -> list[str]:
     """The protected values `text` prints as whole words, whatever their case."""

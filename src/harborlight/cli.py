@@ -50,11 +50,11 @@ from harborlight.indicators.explain import explain_risk, risk_text
 from harborlight.indicators.fairness import audit, groups_from_truth, read_groups
 from harborlight.indicators.scoring import Bands, score
 from harborlight.resolve.stage import resolve
+from harborlight.sources.mapped import import_mapped
+from harborlight.sources.mapping import load_mapping, shipped_mappings
 from harborlight.status import warehouse_status
 from harborlight.synth.world import generate
 from harborlight.terminal import SafeConsole
-from harborlight.sources.mapped import import_mapped
-from harborlight.sources.mapping import load_mapping, shipped_mappings
 from harborlight.store import open_store
 from harborlight.store.accounts import add_user
 from harborlight.store.audit import record_cli_export, verify as verify_chain

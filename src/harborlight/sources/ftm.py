@@ -56,7 +56,6 @@ from pathlib import Path
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from harborlight.contract.schema import RECORD_TYPES
 from harborlight.errors import ContractError, FileRejected, UsageError, file_error
 from harborlight.resolve.normalize import normalize_business_name, parse_address
 from harborlight.sources.output import ContractOutput
