@@ -139,8 +139,11 @@ def test_a_business_named_after_its_worker_is_exported_with_her_name_redacted(fm
     worker = dict(VALID_ROWS["licenses"], licensee_name="Vallombrosa, Quintessa", license_number="LIC-UNIQUE-4711")
     listing = dict(VALID_ROWS["listings"], business_name="QUINTESSA VALLOMBROSA Bodywork",
                    address="12 Quintessa Vallombrosa Way")
+    filing = dict(VALID_ROWS["filings"], entity_name="HARBOR TEST BODYWORK LLC",
+                  principal_address="14 Quintessa Vallombrosa Way")  # her name in another business's address
     write_rows("licenses", [worker], folder=folder)
     write_rows("listings", [listing], folder=folder)
+    write_rows("filings", [filing], folder=folder)
     ingest(folder, fresh_warehouse)
     resolve(fresh_warehouse)
     written = export(fresh_warehouse, fmt, tmp_path / "out")

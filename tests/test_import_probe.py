@@ -10,14 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import VALID_ROWS
 from sunbiz_support import record, write_records, write_zip
 from test_cli import harborlight
 
 from harborlight.errors import BadRequest, FileRejected
-from harborlight.export import export
 from harborlight.ingest import ingest
-from harborlight.resolve.stage import resolve
 from harborlight.sources.ftm import import_ftm
 from harborlight.sources.mapped import import_mapped
 from harborlight.sources.mapping import parse_mapping
@@ -198,20 +195,7 @@ def test_contract_files_an_importer_writes_keep_formula_like_names_exactly_throu
 
 # -- 4. protection in every export ----------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt", ["csv", "ftm", "gexf", "i2", "geojson"])
-def test_a_business_address_holding_its_worker_name_is_redacted_in_every_export(fmt, write_rows, fresh_warehouse,
-                                                                                  tmp_path):
-    folder = tmp_path / "in"
-    worker = dict(VALID_ROWS["licenses"], licensee_name="Vallombrosa, Quintessa", license_number="LIC-UNIQUE-4711")
-    filing = dict(VALID_ROWS["filings"], entity_name="HARBOR TEST BODYWORK LLC",
-                  principal_address="12 Quintessa Vallombrosa Way")
-    write_rows("licenses", [worker], folder=folder)
-    write_rows("filings", [filing], folder=folder)
-    ingest(folder, fresh_warehouse)
-    resolve(fresh_warehouse)
-    written = export(fresh_warehouse, fmt, tmp_path / "out")
-    text = "".join((tmp_path / "out" / name).read_text(encoding="utf-8") for name in written)
-    assert "QUINTESSA" not in text.upper() and "VALLOMBROSA" not in text.upper()
+# The worker's name in a business's address, in every export format: tests/test_export.py.
 
 
 # -- 5. the mapped importer's dates ---------------------------------------------------------------
