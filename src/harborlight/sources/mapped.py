@@ -180,8 +180,8 @@ class _Rows:
                 self.report.problems.extend(problems[: max(room, 0)])
             if self.report.rows_read % PROGRESS_EVERY == 0:
                 tick()
-        for (record_type, _), (values, line) in self.held.items():
-            self.output.add(record_type, values, self.label, line)  # checked when read
+        for (record_type, _), (values, _line) in self.held.items():
+            self.output.write_checked(record_type, values)  # checked when read
 
     def _row(self, fields: list[str], line: int) -> list[ContractError]:
         if len(fields) != self.width:
@@ -229,7 +229,7 @@ class _Rows:
             if rule == "last":
                 self.held[key] = (record, line)
             else:
-                self.output.add(block.record_type, record, self.label, line)
+                self.output.write_checked(block.record_type, record)
         return []
 
     def _repeats(self, records: list[tuple[Block, dict[str, object]]], line: int) -> list[ContractError]:

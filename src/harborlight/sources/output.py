@@ -117,14 +117,18 @@ class ContractOutput:
     def add(self, record_type: str, values: dict[str, object], source_label: str, line: int) -> list[ContractError]:
         """Write one row unless the contract objects; returns the objections (empty when written)."""
         problems = self.check(record_type, values, source_label, line)
-        if problems:
-            return problems
+        if not problems:
+            self.write_checked(record_type, values)
+        return problems
+
+    def write_checked(self, record_type: str, values: dict[str, object]) -> None:
+        """Write one row that `check` has passed: for an importer that checks a source row's
+        records together before writing any of them."""
         pending = self._file(record_type)
         try:
             pending.write(values)
         except OSError as exc:
             raise file_error(exc, pending.final) from None
-        return []
 
     def commit(self) -> dict[str, int]:
         """Move every written file into place; returns rows per file name. Files with no rows
