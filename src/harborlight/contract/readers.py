@@ -28,7 +28,9 @@ from harborlight.errors import ContractError, UsageError
 # A field may be long (review and tip texts), but not unboundedly so.
 MAX_FIELD_BYTES = 8 * 1024 * 1024
 # Characters no record may carry: NUL, and the stand-ins for undecodable bytes.
-_BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
+BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
+# What reading gzip data that is truncated or corrupt raises (every reader of .gz input catches these).
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _FOREIGN_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -112,7 +114,7 @@ def read_rows(rf: RecordFile, progress: ProgressFn | None = None) -> Iterator[Ro
                     if progress and line % PROGRESS_EVERY == 0:
                         progress(raw.tell())
                 yield item
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        except GZIP_ERRORS as exc:
             yield ContractError(
                 rf.label, line + 1 if line else 0, None, f"gzip data is truncated or corrupt ({exc})"
             )
@@ -132,7 +134,7 @@ def _skip_encoding_mark(rf: RecordFile, stream: BinaryIO) -> ContractError | Non
 
 
 def _bad_char_message(value: str) -> str:
-    match = _BAD_CHARS.search(value)
+    match = BAD_CHARS.search(value)
     assert match is not None
     if match.group() == "\x00":
         return "contains a NUL character"
@@ -171,8 +173,8 @@ def _read_csv(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contract
                 rf.label, line, None, f"row has {len(fields)} fields but the header has {width}"
             )
             continue
-        if _BAD_CHARS.search("\x1f".join(fields)):  # one search per row; find the field only if needed
-            bad = next(i for i, v in enumerate(fields) if _BAD_CHARS.search(v))
+        if BAD_CHARS.search("\x1f".join(fields)):  # one search per row; find the field only if needed
+            bad = next(i for i, v in enumerate(fields) if BAD_CHARS.search(v))
             yield ContractError(rf.label, line, columns[bad], _bad_char_message(fields[bad]))
             continue
         yield Row(line, dict(zip(columns, fields)))
@@ -184,7 +186,7 @@ def _csv_columns(rf: RecordFile, header: list[str]):
     columns: list[str] = []
     problems = False
     for position, raw_name in enumerate(header, start=1):
-        if _BAD_CHARS.search(raw_name):
+        if BAD_CHARS.search(raw_name):
             yield ContractError(rf.label, 1, None, f"header column {position} {_bad_char_message(raw_name)}")
             problems = True
             continue
@@ -226,7 +228,7 @@ def _read_jsonl(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contra
             continue
         if not line.strip():
             continue
-        if _BAD_CHARS.search(line):
+        if BAD_CHARS.search(line):
             yield ContractError(rf.label, line_no, None, "line " + _bad_char_message(line))
             continue
         try:

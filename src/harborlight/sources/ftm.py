@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import zlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -56,6 +55,7 @@ from pathlib import Path
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
+from harborlight.contract.readers import GZIP_ERRORS
 from harborlight.errors import ContractError, FileRejected, UsageError, file_error
 from harborlight.resolve.normalize import normalize_business_name, parse_address
 from harborlight.sources.output import ContractOutput
@@ -158,7 +158,7 @@ def _items(path: Path) -> Iterator[tuple[int, object, str | None]]:
                     yield number, None, _unparsable(exc)
                     continue
                 yield number, parsed, None
-        except (EOFError, gzip.BadGzipFile, zlib.error):
+        except GZIP_ERRORS:
             raise UsageError(f"{path}: the gzip data is damaged or truncated; nothing written") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: cannot be read ({type(exc).__name__})") from None

@@ -19,13 +19,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harborlight.contract.readers import MAX_FIELD_BYTES
+from harborlight.contract.readers import BAD_CHARS, GZIP_ERRORS, MAX_FIELD_BYTES
 from harborlight.errors import BadRequest, ContractError, FileRejected, file_error
 from harborlight.sources.mapping import Block, Mapping, MappingError, ValueProblem
 from harborlight.sources.output import ContractOutput
@@ -33,8 +31,6 @@ from harborlight.sources.output import ContractOutput
 PROGRESS_EVERY = 2000  # rows between progress callbacks
 MAX_SHOWN = 20  # problems kept for the report; the rest are only counted
 _GZIP_MAGIC = b"\x1f\x8b"
-# NUL, and the stand-ins the decoder leaves for bytes the declared encoding cannot read.
-_BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
@@ -107,7 +103,7 @@ def _next(reader, label: str, line: int):
         return next(reader, None)
     except csv.Error as exc:
         raise _Fatal(ContractError(label, line, None, f"malformed CSV, reading stopped here: {exc}")) from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         raise _Fatal(ContractError(label, line, None, f"gzip data is truncated or corrupt ({exc})")) from None
     except UnicodeError as exc:
         # surrogateescape stands in only for bytes of 0x80 and above; a multi-byte codec (UTF-16:
@@ -128,7 +124,7 @@ def _header(reader, mapping: Mapping, label: str) -> list[str]:
     if not header:
         raise BadRequest(f"{label}: file is empty: expected a header row")
     for position, name in enumerate(header, start=1):
-        if _BAD_CHARS.search(name):
+        if BAD_CHARS.search(name):
             raise BadRequest(f"{label}:{reader.line_num}: header column {position} is not valid "
                              f"{mapping.encoding} (check the mapping's input.encoding)")
     return [name.strip() for name in header]
@@ -189,7 +185,7 @@ class _Rows:
                                   f"row has {len(fields)} fields but the header has {self.width}")]
         values = {column: fields[i].strip() for column, i in self.index.items()}
         for column, value in values.items():
-            if _BAD_CHARS.search(value):
+            if BAD_CHARS.search(value):
                 what = "contains a NUL character" if "\x00" in value else (
                     f"is not valid {self.mapping.encoding} (check the mapping's input.encoding)")
                 return [ContractError(self.label, line, f"column {column}", what)]
