@@ -102,6 +102,15 @@ def shown(entity: dict) -> tuple:
     return entity["schema"], tuple(props.get("name", ())), tuple(props.get("address", ()))
 
 
+def place_of_address(company: dict) -> tuple:
+    """The street of a company's address text, as a premises names it (upper case)."""
+    from harborlight.resolve.normalize import parse_address
+
+    text = (company["properties"].get("address") or [""])[0].split(",")[0]
+    parsed = parse_address(text)
+    return ((parsed.street or "") + (f" #{parsed.unit}" if parsed.unit else ""),)
+
+
 def place(entity: dict) -> tuple:
     props = entity["properties"]
     return tuple(tuple(props.get(p, ())) for p in ("full", "city", "region", "country"))
@@ -111,16 +120,8 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
     """What is compared, modulo entity ids (harborlight makes its own) and pseudonyms (a pseudonym
     is made from the entity id):
 
-    - **Links.** Every Directorship, Ownership and Representation of the first export comes back
-      as exactly one link of the same schema and role, and no other link appears. Every Employment
-      (a worker's license) comes back with its schema, but not always exactly once: the import
-      writes it as a therapist license naming the employer by name, city and (unless the premises
-      are shared) street, and the network stage ties a license to a business by a name unique in
-      its city or by building (network/graph.py). Where the second warehouse holds another
-      business of that name in the city or in that building, the license ties her to none or to
-      two. On the seed-11 world every one comes back once; on variant b, seed 104, 16 of about
-      3,000 do not. This is a loss, counted and printed, not hidden: carrying the tie itself would
-      need a contract field naming the employer's record. The
+    - **Links.** Every Directorship, Ownership, Representation and Employment of the first export
+      comes back as exactly one link of the same schema and role, and no other link appears. The
       second export's `recordId` names the record the import made from the first link (an officer
       or license row whose record id is the link's id, or a filing row for a registered agent),
       which pairs them; for a protected person's tie it names that record by a keyed digest.
@@ -143,16 +144,15 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
       officer row are in different places come back as two pseudonyms, each protected, each tie
       kept. In the small world that is 439 of 2,206 tied protected persons (403 officer and agent
       of one filing). Carrying more would mean exporting what protection withholds.
-    - some premises of a company: one in a second building (a business that moved, joined by
-      the first resolution on evidence the export does not hold: a filing at the other address
-      would be another business to resolution, so it is not written), or, on variant b, a
-      building's premises without a unit beside the company's own with one. A second resolution
-      can also give a company a premises of the first export that another record held. Both are
-      counted and printed (1 and 0 in the seed-11 world), as are premises the second resolution
-      makes from a company's address text that the first made otherwise (0 in the seed-11 world;
-      on variant b, seed 104, a street the first held only with another spelling).
+    - a company's premises in a second building (a business that moved, joined by the first
+      resolution on evidence the export does not hold): a filing at the other address would be
+      another business to resolution, so it is not written (1 company in the small world).
     Scores and network ids (`notes`, `keywords`) are recomputed from what the warehouse holds and
     are not compared: the listings, reviews and licenses they came from are not in the export.
+
+    This holds on this world (seed 11), not on every world: on variant b, seed 104, workers' ties
+    (re-made by matching a license to a business by name or building), some companies' premises,
+    and businesses made from the licenses behind ties not re-made, differ (docs/cli.md).
     """
     (_, first), imported, (_, second), data_dir = round_trip
     companies = {i for i, e in first.items() if e["schema"] == "Company"}
@@ -172,17 +172,13 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
         old = first_agent_link.get(record_id, record_id) if record_type == "filings" else record_id
         assert old in first_links, link_id
         pairs[link_id] = old
-    times_back = Counter(pairs.values())
-    not_once = {old for old in first_links if times_back[old] != 1}
-    assert all(first_links[old]["schema"] == "Employment" for old in not_once), "every officer and agent tie back once"
+    assert sorted(pairs.values()) == sorted(first_links), "every link back exactly once"
 
     same_as: dict[str, set[str]] = defaultdict(set)
     for new_id, old_id in pairs.items():
         new, old = second_links[new_id], first_links[old_id]
         assert (new["schema"], new["properties"].get("role")) == (old["schema"], old["properties"].get("role"))
         for prop in LINK_ENDS[old["schema"]]:
-            if old_id in not_once and prop == "employer":
-                continue  # the license tied her to another business at the premises: not this one
             same_as[old["properties"][prop][0]].add(new["properties"][prop][0])
 
     came_from: dict[str, set[str]] = defaultdict(set)
@@ -192,11 +188,10 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
     assert all(len(old_ids) == 1 for old_ids in came_from.values()), "no two entities joined"
 
     ends = {o: [first_links[o]["properties"][end][0] for end in LINK_ENDS[first_links[o]["schema"]]]
-            for o in first_links}
+            for o in pairs.values()}
     split_protected = 0
     split_kinds: Counter = Counter()  # the kinds of tie each split protected person had
-    moved: list[tuple] = []  # a company's premises the second export does not give it
-    gained: list[tuple] = []  # and premises it gives that the first did not
+    moved: list[tuple] = []
     for old_id, new_ids in same_as.items():
         old = first[old_id]
         old_protected = old["schema"] == "Person" and PSEUDONYM.match(old["properties"]["name"][0])
@@ -214,8 +209,11 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
         assert shown(second[new_id]) == shown(old)
         old_places = {place(first[p]) for p in old["properties"].get("addressEntity", [])}
         new_places = {place(second[p]) for p in second[new_id]["properties"].get("addressEntity", [])}
-        moved.extend(old_places - new_places)
-        gained.extend(new_places - old_places)
+        assert new_places <= old_places, shown(old)
+        for lost in old_places - new_places:
+            # Only premises in another building than the company's address are not carried.
+            assert lost[0] != place_of_address(old), shown(old)
+            moved.append(lost)
 
     def places(entities: dict) -> Counter:
         return Counter(place(e) for e in entities.values() if e["schema"] == "Address")
@@ -224,26 +222,24 @@ def test_a_round_trip_through_import_ftm_loses_nothing_the_export_holds(round_tr
         return sorted(e["properties"]["name"][0] for e in entities.values()
                       if e["schema"] == "Person" and not PSEUDONYM.match(e["properties"]["name"][0]))
 
-    new_premises = set(places(second)) - set(places(first))
+    still_placed = set(places(second))
+    assert places(second) == places(first) - Counter(p for p in set(moved) if p not in still_placed)
+    assert len(moved) <= len(companies) // 100, "a move is the exception (see the docstring)"
     assert shown_persons(second) == shown_persons(first) != []
 
-    tied = {end for at in ends.values() for end in at}
-    untied = [e for i, e in first.items() if e["schema"] == "Person" and i not in tied]
+    untied = [e for i, e in first.items() if e["schema"] == "Person" and i not in same_as]
     assert imported.skipped_persons == len(untied)
     assert all(PSEUDONYM.match(e["properties"]["name"][0]) for e in untied)
     protected = sum(1 for i in same_as if first[i]["schema"] == "Person"
                     and PSEUDONYM.match(first[i]["properties"]["name"][0]))
     # A company with no tie has no link to pair it by: those are compared as a multiset.
-    # (By name and address text: their premises vary as the tied companies' do, counted above.)
     def untied_companies(entities: dict, tied: set[str]) -> Counter:
-        return Counter(shown(e) for i, e in entities.items() if e["schema"] == "Company" and i not in tied)
+        return Counter((shown(e), frozenset(place(entities[p]) for p in e["properties"].get("addressEntity", [])))
+                       for i, e in entities.items() if e["schema"] == "Company" and i not in tied)
 
     assert untied_companies(second, set(came_from)) == untied_companies(first, set(same_as))
-    print(f"worker ties not back exactly once: {len(not_once)} of "
-          f"{sum(1 for e in first_links.values() if e['schema'] == 'Employment')}; "
-          f"protected persons split: {split_protected} of {protected}; untied: {len(untied)}; "
-          f"company premises not carried: {len(moved)}, gained: {len(gained)}; "
-          f"premises the first export did not hold: {len(new_premises)}; {split_kinds}")
+    print(f"protected persons split: {split_protected} of {protected}; untied: {len(untied)}; "
+          f"premises in a second building: {len(moved)}; {split_kinds}")
     # Every piece is protected (asserted above), and every tie still comes back: what a split loses
     # is that two pseudonymous ties are one person's. It happens only where the export withholds
     # what joined them: a registered-agent mention (no place at all) or a worker's license (no
