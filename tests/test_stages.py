@@ -35,7 +35,9 @@ SRC = Path(__file__).parent.parent / "src" / "harborlight"
 
 # Modules whose SQL runs on a connection of their own, never on the warehouse: Splink's
 # in-memory DuckDB (engine.py) and Spark (spark_engine.py) over Arrow tables they are handed.
-OTHER_CONNECTIONS = {"resolve/engine.py", "resolve/spark_engine.py"}
+OTHER_CONNECTIONS = {"resolve/engine.py", "resolve/spark_engine.py",
+                     # The Florida import's scratch DuckDB (document numbers to deduplicate), never the warehouse.
+                     "sources/sunbiz.py"}
 # The workspace's operational store is another database (SQLite or PostgreSQL, store/models.py), not the warehouse.
 OTHER_DATABASES = ("store/",)
 
