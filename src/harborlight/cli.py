@@ -25,6 +25,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from harborlight import __version__
+from harborlight.backup import make_backup, restore_backup
 from harborlight.cases.keys import open_keyring
 from harborlight.cases.rotation import rotate_keys
 from harborlight.config import Settings
@@ -850,6 +851,35 @@ def keys_rotate_command(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
         store.close()
     out.print(f"re-sealed {rotated.values:,} values under key {rotated.new_key}; "
               f"retired {plural(len(rotated.retired), 'old key')}")
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="A new (or empty) folder to write the backup into.")],
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Back up DATA_DIR: the warehouse, the operational store (SQLite's online backup, or pg_dump when
+    HARBORLIGHT_DATABASE_URL names PostgreSQL) and the keys, with a manifest of checksums written last.
+    The backup holds the keys and personal data: it is made readable by you only; keep it so."""
+    made = make_backup(_settings(data_dir), dest)
+    for entry in made.manifest.entries:
+        out.print(f"{escape(str(dest / entry.path))}: {entry.size:,} bytes ({entry.what})")
+    out.print(f"backup of {len(made.manifest.entries)} files in {escape(str(dest))}, manifest.json written last")
+
+
+@app.command("restore")
+def restore_command(
+    src: Annotated[Path, typer.Argument(help="A folder written by `harborlight backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a data directory that is not empty "
+                                        "(and a store or key file already in place).")] = False,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Restore a backup into DATA_DIR. The manifest and every checksum are checked before anything is
+    touched; a damaged backup is refused. Stop the workspace first."""
+    restored = restore_backup(_settings(data_dir), src, force=force)
+    what = ", ".join(entry.what for entry in restored.manifest.entries)
+    out.print(f"restored the backup of {escape(restored.manifest.created_at)} into {escape(str(restored.data_dir))}"
+              + (" (replacing what was there)" if restored.replaced else "") + f": {what}")
 
 
 def _print_error(exc: HarborlightError) -> None:
