@@ -308,3 +308,25 @@ def test_a_sqlite_backup_is_not_restored_over_a_configured_postgresql_store(back
     with pytest.raises(BackupError, match="SQLite store") as refused:
         restore_backup(target, backup)
     assert "hunter2" not in str(refused.value) and not (tmp_path / "target").exists()
+
+
+def test_the_warehouse_is_backed_up_while_another_process_holds_it_read_only(backed_up, tmp_path):
+    """As while the workspace serves it: the writable open fails, and a shared read-only lock is taken instead."""
+    import subprocess
+    import sys
+
+    _, data_dir = backed_up
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+                               "print('open', flush=True); sys.stdin.read()", str(data_dir / "warehouse.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        made = make_backup(Settings(data_dir=data_dir), tmp_path / "while-served")
+    finally:
+        holder.communicate("")
+    assert made.manifest.entry("warehouse") is not None
+    restore_backup(Settings(data_dir=tmp_path / "restored"), tmp_path / "while-served")
+    with Warehouse(tmp_path / "restored" / "warehouse.duckdb", installation_key(tmp_path / "restored"),
+                   read_only=True) as warehouse:
+        assert warehouse.rows("SELECT answer FROM notes_for_backup") == [(42,)]
