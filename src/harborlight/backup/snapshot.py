@@ -135,15 +135,19 @@ def _copy_all(settings: Settings, dest: Path) -> list[Entry]:
         if key.is_file():
             _private_copy(key, dest / INSTALLATION_KEY)
             made.append((INSTALLATION_KEY, "installation-key"))
-        if settings.database_url is None:
-            store = Path(make_url(settings.store_url).database or "")
+        url = settings.store_url
+        if url.startswith("sqlite"):  # the data directory's, or one HARBORLIGHT_DATABASE_URL puts elsewhere
+            store = Path(make_url(url).database or "")
             if store.is_file():
                 copy_sqlite(store, dest / STORE_SQLITE)
                 made.append((STORE_SQLITE, "store-sqlite"))
-        else:
+        elif url.startswith("postgresql"):
             os.close(os.open(dest / STORE_DUMP, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            postgres.dump(settings.database_url, dest / STORE_DUMP)
+            postgres.dump(url, dest / STORE_DUMP)
             made.append((STORE_DUMP, "store-pg_dump"))
+        else:
+            raise BackupError(f"the store at {postgres.shown(url)} is neither SQLite nor PostgreSQL: "
+                              "back it up with its own tools")
         if settings.keys_path.is_file():
             _private_copy(settings.keys_path, dest / CASE_KEYS)
             made.append((CASE_KEYS, "case-keys"))
