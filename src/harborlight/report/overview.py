@@ -20,7 +20,7 @@ from harborlight import read
 from harborlight.indicators.scoring import Bands
 from harborlight.network.controllers import CONTROL_WEIGHT, PERSISTENCE_WEIGHT, REACH_WEIGHT
 from harborlight.network.summary import controller_explanations
-from harborlight.protection import Protection, ProtectionViolation, refuse_unsafe_output
+from harborlight.protection import Protection, ProtectionViolation
 from harborlight.read import NetworkView
 from harborlight.read.viewer import ANALYST, Viewer
 from harborlight.report.charts import BANDS, bands_in_use, risk_bins, risk_histogram_svg
@@ -57,13 +57,13 @@ def top_network_ids(warehouse: Warehouse, top: int) -> list[str]:
 
 def build_report(
     warehouse: Warehouse, groups: dict[str, tuple[str, bool | None]] | None = None, top: int = DEFAULT_TOP,
-    viewer: Viewer = ANALYST,
+    viewer: Viewer = ANALYST, protection: Protection | None = None,
 ) -> Report:
     """Gather the report. `groups` (entity_id -> group, is_imb) runs the fairness audit; without it
     the report says the audit was not run and how to run it. The networks are read through the read
     layer as `viewer` may see them."""
     require_fresh(warehouse, "resolve", "score", what="report", if_run=("networks",))
-    protection = Protection(warehouse)  # one decision for every network the report draws
+    protection = protection or Protection(warehouse)  # one decision for every network the report draws
     try:
         views = [read.network_view(warehouse, nid, viewer, protection) for nid in top_network_ids(warehouse, top)]
     except ProtectionViolation as exc:  # name the output refused, as the final check would
@@ -186,11 +186,14 @@ def write_report(
     warehouse: Warehouse, out: Path, groups: dict[str, tuple[str, bool | None]] | None = None, top: int = DEFAULT_TOP
 ) -> Path:
     """Build, check and write the report to `out` (a file). A refused report writes nothing."""
-    report = build_report(warehouse, groups, top)
+    # One reading of who is protected for the report and its final check (a reading learns every
+    # protected name in the warehouse); nothing here writes, so the check sees person_protection as it stands.
+    protection = Protection(warehouse)
+    report = build_report(warehouse, groups, top, protection=protection)
     words = {p: w for view, _ in report.networks for p, w in controller_explanations(warehouse, view.network_id).items()}
     page = render_report(report, bands=bands_in_use(warehouse), controller_words=words)
     controllers = [c.person_id for view, _ in report.networks for c in view.controllers]
-    refuse_unsafe_output(warehouse, "report", controllers, [page])
+    protection.refuse("report", controllers, [page])
     with atomic_text_file(out) as handle:
         handle.write(page)
     return out
