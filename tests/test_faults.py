@@ -279,6 +279,7 @@ def test_a_stage_killed_at_any_point_leaves_the_old_or_the_new_and_runs_again_to
             assert after_kill.runs == (new.runs if complete else old.runs), (point, after_kill.runs)
         if status == -signal.SIGKILL and after_kill.of(stage) != new.of(stage):
             interrupted += 1
+        print(f"{stage} {point}: exit {status}, {'new' if after_kill.of(stage) == new.of(stage) else 'not new'}")
         rerun(stage, baseline.world, data_dir)
         again = read_state(data_dir)
         for done in BEFORE[stage] + (stage,):
@@ -398,7 +399,7 @@ def test_a_server_killed_during_a_release_keeps_it_with_its_audit_entry_or_not_a
         served.process.wait()
     body = {"network_id": network_id, "agency_id": agency_id, "note": "released under test"}
     lost_replies = 0
-    for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
+    for fraction in (0.0, 0.5, 0.85, 0.95, 1.05):  # the later ones near the commit at the end
         before = store_state(data_dir, store_url)
         served = serve(data_dir, store_url)  # a restart after the last kill
         client = served.signed_in()
@@ -422,6 +423,8 @@ def test_a_server_killed_during_a_release_keeps_it_with_its_audit_entry_or_not_a
         assert subjects == sorted(f"release:{i}" for i in releases), fraction  # each release with its entry
         assert len(releases) - len(before[0]) in (0, 1), fraction
         answered = reply and isinstance(reply[0], httpx.Response)
+        print(f"release killed at {fraction:.2f} x {took:.2f}s: answered {bool(answered)}, "
+              f"recorded {len(releases) - len(before[0])}")
         if answered:  # a release the server confirmed is kept
             assert reply[0].status_code == 201, reply[0].text
             assert len(releases) == len(before[0]) + 1, fraction
