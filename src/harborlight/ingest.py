@@ -21,10 +21,11 @@ import pyarrow as pa
 from harborlight.contract.readers import RecordFile, Row, find_record_files, read_rows, record_file
 from harborlight.contract.schema import HASHED_FIELDS, RecordType
 from harborlight.contract.validate import RowValidator
+from harborlight.contract.vector_check import checked_csv
 from harborlight.errors import ContractError, FileRejected, UsageError
 from harborlight.stages import hotline
 from harborlight.stages.runs import fingerprint, record_run
-from harborlight.stages.tables import CASE_FILE_RECORDS, SIGNALS_TABLE, insert_by_name_sql, table
+from harborlight.stages.tables import CASE_FILE_RECORDS, SIGNALS_TABLE, column_name, insert_by_name_sql, table
 from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql, unchanged_staged_sql
 
 MAX_ERRORS_SHOWN = 50
@@ -129,6 +130,15 @@ class _Staging:
         if len(self.pending[0]) >= CHUNK_ROWS:
             self.flush()
 
+    def add_checked(self, checked: pa.Table) -> None:
+        """Rows checked all at once (vector_check.py), inserted in one statement."""
+        self.warehouse.con.register("stage_chunk", checked)
+        try:
+            self.warehouse.run(f"INSERT INTO {STAGE} BY NAME SELECT * FROM stage_chunk")
+        finally:
+            self.warehouse.con.unregister("stage_chunk")
+        self.count += checked.num_rows
+
     def flush(self) -> None:
         if not self.pending[0]:
             return
@@ -205,10 +215,25 @@ def _validated_rows(
 
 
 def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
-    """Load one file in one transaction. Raises FileRejected, having changed nothing."""
+    """Load one file in one transaction. Raises FileRejected, having changed nothing.
+
+    A CSV file is first checked whole in DuckDB (vector_check.py). Only when that check finds a problem,
+    or something only the row-by-row reader reads exactly, is the file read again row by row, which
+    names every problem with its line and field."""
     if rf.record_type.name == CASE_FILE_RECORDS:
         return load_tips(rf, warehouse, progress)
     rt = rf.record_type
+    stage_columns = [column_name(rt, f) for f in rt.fields] + ["extra", "line"]
+    checked = checked_csv(rf, stage_columns, warehouse.hash_handle)
+    if checked is not None:
+        with warehouse.transaction():
+            warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
+            staging = _Staging(warehouse, rt)
+            staging.add_checked(checked)
+            if progress:
+                size = rf.path.stat().st_size
+                progress(rf, size, size)
+            return _merge_stage(warehouse, rf, staging.count)
     hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
     with warehouse.transaction():
         warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
