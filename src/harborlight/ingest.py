@@ -226,14 +226,10 @@ def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None 
     stage_columns = [column_name(rt, f) for f in rt.fields] + ["extra", "line"]
     checked = checked_csv(rf, stage_columns, warehouse.hash_handle)
     if checked is not None:
-        with warehouse.transaction():
-            warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
-            staging = _Staging(warehouse, rt)
-            staging.add_checked(checked)
-            if progress:
-                size = rf.path.stat().st_size
-                progress(rf, size, size)
-            return _merge_stage(warehouse, rf, staging.count)
+        if progress:
+            size = rf.path.stat().st_size
+            progress(rf, size, size)
+        return _load_checked(warehouse, rf, checked.table, checked.sha256)
     hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
     with warehouse.transaction():
         warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
@@ -248,6 +244,26 @@ def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None 
         _validated_rows(rf, progress, keep)
         staging.flush()
         return _merge_stage(warehouse, rf, staging.count)
+
+
+def _load_checked(warehouse: Warehouse, rf: RecordFile, checked: pa.Table, sha256: str | None) -> FileLoaded:
+    """Rows checked whole (vector_check.py) into the table in one transaction. Into an empty table they go
+    straight in (nothing to compare them with); otherwise through the staging table, as the row path."""
+    rt = rf.record_type
+    with warehouse.transaction():
+        if warehouse.rows(f"SELECT count(*) FROM (SELECT 1 FROM {rt.name} LIMIT 1)")[0][0] == 0:
+            batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
+            warehouse.con.register("stage_chunk", checked)
+            try:
+                warehouse.run(f"INSERT INTO {rt.name} BY NAME SELECT *, ? AS batch_id FROM stage_chunk", [batch_id])
+            finally:
+                warehouse.con.unregister("stage_chunk")
+            records = checked.num_rows
+            return _record_batch(warehouse, rf, rt.name, records, records, 0, batch_id, sha256)
+        warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
+        staging = _Staging(warehouse, rt)
+        staging.add_checked(checked)
+        return _merge_stage(warehouse, rf, staging.count, sha256)
 
 
 def validated_records(rf: RecordFile, progress: ProgressFn | None = None) -> list[dict[str, object]]:
@@ -297,7 +313,7 @@ def _merge_signals(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLo
     return _record_batch(warehouse, rf, SIGNALS_TABLE, records, records - unchanged - updated, updated)
 
 
-def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoaded:
+def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int, sha256: str | None = None) -> FileLoaded:
     table = rf.record_type.name
     batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
     warehouse.run(f"UPDATE {STAGE} SET batch_id = ?", [batch_id])
@@ -308,7 +324,7 @@ def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoad
     updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
     warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
     warehouse.run(f"DROP TABLE {STAGE}")
-    return _record_batch(warehouse, rf, table, records, records - unchanged - updated, updated, batch_id)
+    return _record_batch(warehouse, rf, table, records, records - unchanged - updated, updated, batch_id, sha256)
 
 
 def insert_batch_sql() -> str:
@@ -317,10 +333,10 @@ def insert_batch_sql() -> str:
 
 
 def _record_batch(warehouse: Warehouse, rf: RecordFile, table: str, records: int, inserted: int, updated: int,
-                  batch_id: int | None = None) -> FileLoaded:
+                  batch_id: int | None = None, sha256: str | None = None) -> FileLoaded:
     if batch_id is None:
         batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
-    sha256 = _file_sha256(rf.path)
+    sha256 = sha256 or _file_sha256(rf.path)
     warehouse.run(insert_batch_sql(), [batch_id, table, rf.label, sha256, records, inserted, updated])
     return FileLoaded(rf.label, table, records, inserted, updated, batch_id, sha256)
 

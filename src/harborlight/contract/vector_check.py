@@ -20,9 +20,9 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,12 +36,15 @@ from harborlight.contract.schema import HASHED_FIELDS, Field, Kind, RecordType
 _SCAN_BYTES = 16 << 20
 # Python's str.isspace() characters (what validate.py's strip() and isspace() see), as an RE2 class.
 _WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]"
-_WS_CODES = ", ".join(str(ord(c)) for c in map(chr, range(0x110000)) if c.isspace())
-# Where DuckDB and Python's csv module part ways: DuckDB drops spaces between a quote and a delimiter.
-_QUOTE_BESIDE_SPACE = re.compile(rb'"[ \t]+[,\r\n]|[,\r\n][ \t]+"')
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 VECTOR_KINDS = frozenset({Kind.TEXT, Kind.CHOICE, Kind.DATE, Kind.NUMBER, Kind.BOOL})
 _TRIMMED = {"source", "record_id"}  # as validate.py: keys are compared after trimming
+
+
+@dataclass
+class Checked:
+    table: pa.Table  # the typed rows: the fields, extra, line
+    sha256: str | None  # of the file, when the check read it as it is (not gzip)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class _Scan:
     lines: int  # physical lines, as Python's csv module counts them
     header_lines: int
     columns: list[str]
+    sha256: str | None  # of the file's bytes, when read as they are (not gzip)
 
 
 def vectorizable(record_type: RecordType) -> bool:
@@ -56,7 +60,7 @@ def vectorizable(record_type: RecordType) -> bool:
     return all(f.kind in VECTOR_KINDS for f in record_type.fields)
 
 
-def checked_csv(rf: RecordFile, stage_columns: list[str], hash_handle: Callable[[str], str]) -> pa.Table | None:
+def checked_csv(rf: RecordFile, stage_columns: list[str], hash_handle: Callable[[str], str]) -> Checked | None:
     """The typed rows of `rf` (columns `stage_columns`: the fields, extra, line), or None for the
     row-by-row path."""
     if rf.format != "csv" or not vectorizable(rf.record_type):
@@ -67,63 +71,117 @@ def checked_csv(rf: RecordFile, stage_columns: list[str], hash_handle: Callable[
     con = duckdb.connect()
     try:
         table = _read_checked(con, rf, scan, stage_columns)
-    except duckdb.Error:
-        return None  # DuckDB could not read the file as a clean CSV: the row path names the problem
     finally:
         con.close()
     if table is None:
         return None
-    return _hash_fields(table, rf.record_type, hash_handle)
+    return Checked(_hash_fields(table, rf.record_type, hash_handle), scan.sha256)
 
 
 def _scan(rf: RecordFile) -> _Scan | None:
-    """Read the bytes once: count line breaks, check UTF-8, and refuse what only Python reads exactly."""
+    """Read the bytes once: count line breaks, and refuse what only the row path reads exactly. (UTF-8 is
+    checked by read_csv, which refuses what Python's decoder refuses: surrogates, overlong forms, code
+    points past U+10FFFF; the row path then names the line.)"""
     opener = gzip.open if rf.compressed else open
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = None if rf.compressed else hashlib.sha256()
     lf = cr = crlf = 0
     last = b""
-    head: str | None = None
+    head: bytes | None = None
     try:
         with opener(rf.path, "rb") as f:
             while True:
                 chunk = f.read(_SCAN_BYTES)
                 if not chunk:
                     break
-                if head is None and chunk.startswith(_BOMS):
-                    return None
-                if b"\x00" in chunk or _QUOTE_BESIDE_SPACE.search(last[-8:] + chunk):
-                    return None
-                if head is None and (chunk.startswith((b" \"", b"\t\""))):
-                    return None
-                text = decoder.decode(chunk)
+                if digest is not None:
+                    digest.update(chunk)
                 if head is None:
-                    head = text
+                    if chunk.startswith(_BOMS):
+                        return None
+                    head = chunk
+                if b"\x00" in chunk or _quote_beside_space(_carried(last) + chunk, at_start=not last):
+                    return None
                 lf += chunk.count(b"\n")
-                cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (last.endswith(b"\r") and chunk.startswith(b"\n"))
+                crs = chunk.count(b"\r")
+                if crs:
+                    cr += crs
+                    crlf += chunk.count(b"\r\n")
+                if last.endswith(b"\r") and chunk.startswith(b"\n"):
+                    crlf += 1
                 last = chunk
-            decoder.decode(b"", final=True)
-    except (OSError, UnicodeDecodeError, *GZIP_ERRORS):
+    except (OSError, *GZIP_ERRORS):
         return None
-    if head is None or cr != crlf or (last.endswith((b" ", b"\t")) and last.rstrip(b" \t").endswith(b'"')):
+    if head is None or cr != crlf or _space_after_last_quote(last):
         return None  # an empty file, or a lone carriage return (a line break to Python, not to DuckDB)
     lines = lf + (0 if last.endswith(b"\n") else 1)
-    reader = csv.reader(io.StringIO(head), strict=True)
     try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+        reader = csv.reader(io.StringIO(text), strict=True)
         header = next(reader, None)
-    except csv.Error:
+    except (UnicodeDecodeError, csv.Error):
         return None
     if not header:
         return None
     columns = csv_columns(rf, header)
     if columns is None:
         return None
-    return _Scan(lines, reader.line_num, columns)
+    return _Scan(lines, reader.line_num, columns, digest.hexdigest() if digest else None)
+
+
+def _quote_beside_space(data: bytes, at_start: bool) -> bool:
+    """Whether a quote and a delimiter (comma, line break, start of file) have spaces or tabs between
+    them. Python's csv module reads `"a" ,` as an error and ` "a"` as text; DuckDB drops the spaces."""
+    for quote_first in (b'" ', b'"\t'):
+        at = data.find(quote_first)
+        while at >= 0:
+            end = at + 1
+            while end < len(data) and data[end] in b" \t":
+                end += 1
+            if end < len(data) and data[end] in b",\r\n":
+                return True
+            at = data.find(quote_first, end)
+    for space_first in (b' "', b'\t"'):
+        at = data.find(space_first)
+        while at >= 0:
+            start = at
+            while start > 0 and data[start - 1] in b" \t":
+                start -= 1
+            if (start == 0 and at_start) or (start > 0 and data[start - 1] in b",\r\n"):
+                return True
+            at = data.find(space_first, at + 2)
+    return False
+
+
+def _carried(last: bytes) -> bytes:
+    """The end of the chunk before that a quote-beside-space check needs: its trailing spaces and tabs,
+    and the byte before them."""
+    return last[max(0, len(last.rstrip(b" \t")) - 1):]
+
+
+def _space_after_last_quote(last: bytes) -> bool:
+    """`"a"  ` at the very end of the file, with no line break after it."""
+    return last.endswith((b" ", b"\t")) and last.rstrip(b" \t").endswith(b'"')
+
+
+# Every white space character is below '!' or outside ASCII: a byte comparison rules out most cells
+# before any regular expression runs.
+def _may_start_blank(v: str) -> str:
+    return f"({v} < '!' OR {v} >= '\u0080')"
+
+
+def _may_end_blank(v: str) -> str:
+    return f"(right({v}, 1) < '!' OR right({v}, 1) >= '\u0080')"
 
 
 def _blank(v: str) -> str:
     """SQL: the cell is empty or white space only (Python's isspace)."""
-    return f"({v} IS NULL OR {v} = '' OR (ord({v}) IN ({_WS_CODES}) AND regexp_full_match({v}, '{_WS}+')))"
+    return f"({v} IS NULL OR ({_may_start_blank(v)} AND regexp_full_match({v}, '{_WS}*')))"
+
+
+def _stripped(v: str) -> str:
+    """SQL: the cell without leading and trailing white space (Python's strip)."""
+    return (f"CASE WHEN {_may_start_blank(v)} OR {_may_end_blank(v)} "
+            f"THEN regexp_replace({v}, '^{_WS}+|{_WS}+$', '', 'g') ELSE {v} END")
 
 
 def _sql_list(items) -> str:
@@ -136,12 +194,13 @@ def _field_sql(f: Field, v: str | None) -> tuple[str, str]:
         return "NULL", ("false" if f.required else "true")
     blank = _blank(v)
     if f.kind is Kind.TEXT:
-        value = f"regexp_replace({v}, '^{_WS}+|{_WS}+$', '', 'g')" if f.name in _TRIMMED else v
+        value = _stripped(v) if f.name in _TRIMMED else v
         return f"CASE WHEN {blank} THEN NULL ELSE {value} END", ("NOT " + blank if f.required else "true")
     ascii_ = f"strlen({v}) = length({v})"
     if f.kind is Kind.CHOICE:
-        t = f"lower(trim({v}))"
-        value, good = t, f"({t} IN ({_sql_list(f.choices)}) AND {ascii_})"
+        t, choices = f"lower(trim({v}))", _sql_list(f.choices)
+        value = f"CASE WHEN {v} IN ({choices}) THEN {v} ELSE {t} END"
+        good = f"({v} IN ({choices}) OR ({t} IN ({choices}) AND {ascii_}))"
     elif f.kind is Kind.BOOL:
         t = f"lower(trim({v}))"
         value, good = f"({t} = 'true')", f"({t} IN ('true', 'false') AND {ascii_})"
@@ -160,17 +219,23 @@ def _field_sql(f: Field, v: str | None) -> tuple[str, str]:
     return f"CASE WHEN {blank} THEN NULL ELSE {value} END", ok
 
 
+# json.dumps's escapes, backslash first; any other control character leaves the file to the row path.
+_JSON_ESCAPES = (("'\\'", "\\\\"), ("'\"'", '\\"'), ("chr(10)", "\\n"), ("chr(13)", "\\r"), ("chr(9)", "\\t"))
+
+
 def _extra_sql(unknown: list[tuple[str, str]]) -> tuple[str, str]:
     """The unknown columns as JSON text, byte for byte what validate.py's json.dumps writes (sorted keys,
-    non-ASCII kept). A value with a control character is left to the row path."""
+    non-ASCII kept). A value with a control character json.dumps writes as \\u00XX is left to the row path."""
     if not unknown:
         return "NULL", "true"
     parts, oks = [], []
     for i, (name, v) in enumerate(sorted(unknown)):
         key = json.dumps(name, ensure_ascii=False).replace("'", "''")
-        cell = f"replace(replace(coalesce({v}, ''), '\\', '\\\\'), '\"', '\\\"')"
+        cell = f"coalesce({v}, '')"
+        for char, escaped in _JSON_ESCAPES:
+            cell = f"replace({cell}, {char}, '{escaped}')"
         parts.append(f"'{', ' if i else ''}{key}: \"' || {cell} || '\"'")
-        oks.append(f"NOT regexp_matches(coalesce({v}, ''), '[\\x00-\\x1f]')")
+        oks.append(f"NOT regexp_matches(coalesce({v}, ''), '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]')")
     return "'{' || " + " || ".join(parts) + " || '}'", " AND ".join(oks)
 
 
@@ -178,13 +243,16 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
                   stage_columns: list[str]) -> pa.Table | None:
     cells = [f"c{i}" for i in range(len(scan.columns))]
     types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cells) + "}"
-    con.execute(
+    try:
+        con.execute(
         "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
         + types + ", delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         "comment = '', skip = 0, encoding = 'utf-8', ignore_errors = false, max_line_size = ?, compression = ?)",
         [str(rf.path), MAX_FIELD_BYTES, "gzip" if rf.compressed else "none"],
-    )
-    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        )
+    except duckdb.Error:
+        return None  # DuckDB cannot read it as a clean CSV: the row path names the problem
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     base = scan.header_lines + 1
     if scan.lines == scan.header_lines + rows:
         line = f"{base} + rowid"  # no line break inside any field, no blank line
@@ -192,7 +260,7 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
     else:
         breaks = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cells)
         con.execute(f"CREATE TABLE breaks AS SELECT rowid AS r, {breaks} AS n FROM raw")
-        inside = con.execute("SELECT coalesce(sum(n), 0) FROM breaks").fetchone()[0]
+        inside = con.execute("SELECT coalesce(sum(n), 0) FROM breaks").fetchall()[0][0]
         if scan.lines != scan.header_lines + rows + inside:
             return None  # blank lines, or a break DuckDB and Python count differently
         con.execute("CREATE TABLE starts AS SELECT r, coalesce(sum(n) OVER (ORDER BY r ROWS BETWEEN "
@@ -208,17 +276,19 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
         oks.append(ok)
     extra, extra_ok = _extra_sql([(n, c) for n, c in position.items() if n not in known])
     oks.append(extra_ok)
-    con.execute(
-        f"CREATE TABLE checked AS SELECT {', '.join(values)}, {extra} AS extra, "
-        f"CAST({line} AS INTEGER) AS line, ({' AND '.join(oks)}) AS ok FROM {source}"
-    )
+    order = " ORDER BY line" if source != "raw" else ""  # a plain scan of raw keeps the file's order
+    checked = con.sql(
+        f"SELECT {', '.join(values)}, {extra} AS extra, CAST({line} AS INTEGER) AS line, "
+        f"({' AND '.join(oks)}) AS ok FROM {source}{order}"
+    ).to_arrow_table()
+    con.register("checked", checked)
     bad, distinct = con.execute(
         'SELECT count(*) FILTER (WHERE NOT ok), count(DISTINCT ("source", "record_id")) FROM checked'
-    ).fetchone()
+    ).fetchall()[0]
+    con.unregister("checked")
     if bad or distinct != rows:
         return None  # a problem (or a duplicate key): the row path finds and names it
-    names = ", ".join(f'"{c}"' for c in stage_columns)
-    return con.sql(f"SELECT {names} FROM checked ORDER BY line").to_arrow_table()
+    return checked.select(stage_columns)
 
 
 def _hash_fields(table: pa.Table, record_type: RecordType, hash_handle: Callable[[str], str]) -> pa.Table:
