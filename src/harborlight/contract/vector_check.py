@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from harborlight.contract.readers import GZIP_ERRORS, MAX_FIELD_BYTES, RecordFil
 from harborlight.contract.schema import HASHED_FIELDS, Field, Kind, RecordType
 
 _SCAN_BYTES = 16 << 20
+_HEAD_BYTES = 1 << 20
 # Python's str.isspace() characters (what validate.py's strip() and isspace() see), as an RE2 class.
 _WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]"
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -96,10 +98,10 @@ def _scan(rf: RecordFile) -> _Scan | None:
                 if digest is not None:
                     digest.update(chunk)
                 if head is None:
-                    if chunk.startswith(_BOMS):
+                    if chunk.startswith(_BOMS) or _quote_beside_space(b"\n" + chunk[:_HEAD_BYTES]):
                         return None
-                    head = chunk
-                if b"\x00" in chunk or _quote_beside_space(_carried(last) + chunk, at_start=not last):
+                    head = chunk[:_HEAD_BYTES]
+                if b"\x00" in chunk or _quote_beside_space(chunk) or _quote_beside_space(_seam(last, chunk)):
                     return None
                 lf += chunk.count(b"\n")
                 crs = chunk.count(b"\r")
@@ -111,7 +113,7 @@ def _scan(rf: RecordFile) -> _Scan | None:
                 last = chunk
     except (OSError, *GZIP_ERRORS):
         return None
-    if head is None or cr != crlf or _space_after_last_quote(last):
+    if head is None or cr != crlf:
         return None  # an empty file, or a lone carriage return (a line break to Python, not to DuckDB)
     lines = lf + (0 if last.endswith(b"\n") else 1)
     try:
@@ -120,7 +122,8 @@ def _scan(rf: RecordFile) -> _Scan | None:
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error):
         return None
-    if not header:
+    # A header read from a cut-off head might be cut off too: it must fit well inside the head.
+    if not header or 2 * sum(map(len, header)) + 3 * len(header) >= len(text) and len(head) == _HEAD_BYTES:
         return None
     columns = csv_columns(rf, header)
     if columns is None:
@@ -128,39 +131,24 @@ def _scan(rf: RecordFile) -> _Scan | None:
     return _Scan(lines, reader.line_num, columns, digest.hexdigest() if digest else None)
 
 
-def _quote_beside_space(data: bytes, at_start: bool) -> bool:
-    """Whether a quote and a delimiter (comma, line break, start of file) have spaces or tabs between
-    them. Python's csv module reads `"a" ,` as an error and ` "a"` as text; DuckDB drops the spaces."""
-    for quote_first in (b'" ', b'"\t'):
-        at = data.find(quote_first)
-        while at >= 0:
-            end = at + 1
-            while end < len(data) and data[end] in b" \t":
-                end += 1
-            if end < len(data) and data[end] in b",\r\n":
-                return True
-            at = data.find(quote_first, end)
-    for space_first in (b' "', b'\t"'):
-        at = data.find(space_first)
-        while at >= 0:
-            start = at
-            while start > 0 and data[start - 1] in b" \t":
-                start -= 1
-            if (start == 0 and at_start) or (start > 0 and data[start - 1] in b",\r\n"):
-                return True
-            at = data.find(space_first, at + 2)
-    return False
+# A quote, then spaces or tabs, then a delimiter (or the end): Python's csv module refuses `"a" ,`, where
+# DuckDB drops the spaces. Searched forwards (the literal first byte makes the search fast), and in the
+# reversed bytes for a delimiter, spaces, then a quote (` "a"`: text to Python, a quoted value to DuckDB).
+_QUOTE_SPACE_DELIMITER = re.compile(rb'"[ \t]+(?:[,\r\n]|\Z)')
 
 
-def _carried(last: bytes) -> bytes:
-    """The end of the chunk before that a quote-beside-space check needs: its trailing spaces and tabs,
-    and the byte before them."""
-    return last[max(0, len(last.rstrip(b" \t")) - 1):]
+def _quote_beside_space(data: bytes) -> bool:
+    return bool(_QUOTE_SPACE_DELIMITER.search(data) or _QUOTE_SPACE_DELIMITER.search(data[::-1]))
 
 
-def _space_after_last_quote(last: bytes) -> bool:
-    """`"a"  ` at the very end of the file, with no line break after it."""
-    return last.endswith((b" ", b"\t")) and last.rstrip(b" \t").endswith(b'"')
+def _seam(last: bytes, chunk: bytes) -> bytes:
+    """Where two chunks meet: the end of the one before (its trailing spaces and the byte before them),
+    and the start of the next (its leading spaces and the byte after them). Empty at the start of the file."""
+    if not last:
+        return b",,"
+    before = last[max(0, len(last.rstrip(b" \t")) - 1):]
+    after = chunk[:len(chunk) - len(chunk.lstrip(b" \t")) + 1]
+    return before + after
 
 
 # Every white space character is below '!' or outside ASCII: a byte comparison rules out most cells
