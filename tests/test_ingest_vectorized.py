@@ -93,7 +93,8 @@ def test_the_vectorized_check_keeps_exactly_what_the_row_path_keeps(case, tmp_pa
 
 
 def test_reviewer_handles_are_hashed_on_the_vectorized_path_as_on_the_row_path(tmp_path):
-    body = "source,record_id,listing_record_id,reviewer,text\nweb,r1,l1, Bob ,ok\nweb,r2,l1,Bob,fine\nweb,r3,l1,,x\n"
+    body = ("source,record_id,listing_record_id,reviewer,text\n"
+            "web,r1,l1, Bob ,ok\nweb,r2,l1,Bob,fine\nweb,r3,l1,,x\n")
     path = write(tmp_path, "reviews.csv", body)
     rows = fast_path(path)
     assert rows == row_path(path)
@@ -176,7 +177,8 @@ _ROW = st.tuples(
 @given(rows=st.lists(_ROW, max_size=4),
        quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
        terminator=st.sampled_from(["\n", "\r\n"]))
-def test_on_any_cells_the_vectorized_check_is_never_looser_than_the_row_path(rows, quoting, terminator, tmp_path):
+def test_on_any_cells_the_vectorized_check_is_never_looser_than_the_row_path(
+        rows, quoting, terminator, tmp_path):
     out = io.StringIO(newline="")
     writer = csv.writer(out, quoting=quoting, lineterminator=terminator)
     writer.writerow(LISTING_HEADER.split(",") + ["note"])

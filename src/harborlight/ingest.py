@@ -255,7 +255,8 @@ def _load_checked(warehouse: Warehouse, rf: RecordFile, checked: pa.Table, sha25
             batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
             warehouse.con.register("stage_chunk", checked)
             try:
-                warehouse.run(f"INSERT INTO {rt.name} BY NAME SELECT *, ? AS batch_id FROM stage_chunk", [batch_id])
+                warehouse.run(f"INSERT INTO {rt.name} BY NAME SELECT *, ? AS batch_id FROM stage_chunk",
+                              [batch_id])
             finally:
                 warehouse.con.unregister("stage_chunk")
             records = checked.num_rows
@@ -324,7 +325,8 @@ def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int, sha256: str
     updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
     warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
     warehouse.run(f"DROP TABLE {STAGE}")
-    return _record_batch(warehouse, rf, table, records, records - unchanged - updated, updated, batch_id, sha256)
+    inserted = records - unchanged - updated
+    return _record_batch(warehouse, rf, table, records, inserted, updated, batch_id, sha256)
 
 
 def insert_batch_sql() -> str:

@@ -62,7 +62,8 @@ def vectorizable(record_type: RecordType) -> bool:
     return all(f.kind in VECTOR_KINDS for f in record_type.fields)
 
 
-def checked_csv(rf: RecordFile, stage_columns: list[str], hash_handle: Callable[[str], str]) -> Checked | None:
+def checked_csv(rf: RecordFile, stage_columns: list[str],
+                hash_handle: Callable[[str], str]) -> Checked | None:
     """The typed rows of `rf` (columns `stage_columns`: the fields, extra, line), or None for the
     row-by-row path."""
     if rf.format != "csv" or not vectorizable(rf.record_type):
@@ -195,11 +196,13 @@ def _field_sql(f: Field, v: str | None) -> tuple[str, str]:
     elif f.kind is Kind.DATE:
         t = f"trim({v})"
         value = f"TRY_CAST({t} AS DATE)"
-        good = f"(regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND {t} >= '0001' AND {value} IS NOT NULL)"
+        iso = "'[0-9]{4}-[0-9]{2}-[0-9]{2}'"
+        good = f"(regexp_full_match({t}, {iso}) AND {t} >= '0001' AND {value} IS NOT NULL)"
     elif f.kind is Kind.NUMBER:
         t = f"trim({v})"
         value = f"TRY_CAST({t} AS DOUBLE)"
-        bounds = f" AND {value} BETWEEN {f.low!r} AND {f.high!r}" if f.low is not None and f.high is not None else ""
+        bounded = f.low is not None and f.high is not None
+        bounds = f" AND {value} BETWEEN {f.low!r} AND {f.high!r}" if bounded else ""
         good = f"(regexp_full_match({t}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?'){bounds})"
     else:
         raise ValueError(f"no vectorized check for {f.kind}")
@@ -233,10 +236,11 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
     types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cells) + "}"
     try:
         con.execute(
-        "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
-        + types + ", delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        "comment = '', skip = 0, encoding = 'utf-8', ignore_errors = false, max_line_size = ?, compression = ?)",
-        [str(rf.path), MAX_FIELD_BYTES, "gzip" if rf.compressed else "none"],
+            "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
+            + types + ", delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            "comment = '', skip = 0, encoding = 'utf-8', ignore_errors = false, max_line_size = ?, "
+            "compression = ?)",
+            [str(rf.path), MAX_FIELD_BYTES, "gzip" if rf.compressed else "none"],
         )
     except duckdb.Error:
         return None  # DuckDB cannot read it as a clean CSV: the row path names the problem
