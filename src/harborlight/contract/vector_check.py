@@ -236,7 +236,7 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
     types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cells) + "}"
     try:
         con.execute(
-            "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
+            "CREATE TABLE csv_cells AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
             + types + ", delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
             "comment = '', skip = 0, encoding = 'utf-8', ignore_errors = false, max_line_size = ?, "
             "compression = ?)",
@@ -244,21 +244,21 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
         )
     except duckdb.Error:
         return None  # DuckDB cannot read it as a clean CSV: the row path names the problem
-    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    rows = con.execute("SELECT count(*) FROM csv_cells").fetchall()[0][0]
     base = scan.header_lines + 1
     if scan.lines == scan.header_lines + rows:
         line = f"{base} + rowid"  # no line break inside any field, no blank line
-        source = "raw"
+        source = "csv_cells"
     else:
         breaks = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cells)
-        con.execute(f"CREATE TABLE breaks AS SELECT rowid AS r, {breaks} AS n FROM raw")
-        inside = con.execute("SELECT coalesce(sum(n), 0) FROM breaks").fetchall()[0][0]
+        con.execute(f"CREATE TABLE csv_breaks AS SELECT rowid AS r, {breaks} AS n FROM csv_cells")
+        inside = con.execute("SELECT coalesce(sum(n), 0) FROM csv_breaks").fetchall()[0][0]
         if scan.lines != scan.header_lines + rows + inside:
             return None  # blank lines, or a break DuckDB and Python count differently
-        con.execute("CREATE TABLE starts AS SELECT r, coalesce(sum(n) OVER (ORDER BY r ROWS BETWEEN "
-                    "UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM breaks")
-        line = f"{base} + raw.rowid + starts.before"
-        source = "raw JOIN starts ON starts.r = raw.rowid"
+        con.execute("CREATE TABLE csv_line_starts AS SELECT r, coalesce(sum(n) OVER (ORDER BY r ROWS BETWEEN "
+                    "UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM csv_breaks")
+        line = f"{base} + csv_cells.rowid + csv_line_starts.before"
+        source = "csv_cells JOIN csv_line_starts ON csv_line_starts.r = csv_cells.rowid"
     position = {name: f"c{i}" for i, name in enumerate(scan.columns)}
     known = set(rf.record_type.field_names)
     values, oks = [], []
@@ -268,16 +268,16 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
         oks.append(ok)
     extra, extra_ok = _extra_sql([(n, c) for n, c in position.items() if n not in known])
     oks.append(extra_ok)
-    order = " ORDER BY line" if source != "raw" else ""  # a plain scan of raw keeps the file's order
+    order = " ORDER BY line" if source != "csv_cells" else ""  # a plain scan of csv_cells keeps the file's order
     checked = con.sql(
         f"SELECT {', '.join(values)}, {extra} AS extra, CAST({line} AS INTEGER) AS line, "
         f"({' AND '.join(oks)}) AS ok FROM {source}{order}"
     ).to_arrow_table()
-    con.register("checked", checked)
+    con.register("stage_chunk", checked)
     bad, distinct = con.execute(
-        'SELECT count(*) FILTER (WHERE NOT ok), count(DISTINCT ("source", "record_id")) FROM checked'
+        'SELECT count(*) FILTER (WHERE NOT ok), count(DISTINCT ("source", "record_id")) FROM stage_chunk'
     ).fetchall()[0]
-    con.unregister("checked")
+    con.unregister("stage_chunk")
     if bad or distinct != rows:
         return None  # a problem (or a duplicate key): the row path finds and names it
     return checked.select(stage_columns)
