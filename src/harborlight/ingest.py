@@ -21,10 +21,11 @@ import pyarrow as pa
 from harborlight.contract.readers import RecordFile, Row, find_record_files, read_rows, record_file
 from harborlight.contract.schema import HASHED_FIELDS, RecordType
 from harborlight.contract.validate import RowValidator
+from harborlight.contract.vector_check import checked_csv
 from harborlight.errors import ContractError, FileRejected, UsageError
 from harborlight.stages import hotline
 from harborlight.stages.runs import fingerprint, record_run
-from harborlight.stages.tables import CASE_FILE_RECORDS, SIGNALS_TABLE, insert_by_name_sql, table
+from harborlight.stages.tables import CASE_FILE_RECORDS, SIGNALS_TABLE, column_name, insert_by_name_sql, table
 from harborlight.warehouse import Warehouse, record_columns, replace_existing_sql, unchanged_staged_sql
 
 MAX_ERRORS_SHOWN = 50
@@ -129,6 +130,15 @@ class _Staging:
         if len(self.pending[0]) >= CHUNK_ROWS:
             self.flush()
 
+    def add_checked(self, checked: pa.Table) -> None:
+        """Rows checked all at once (vector_check.py), inserted in one statement."""
+        self.warehouse.con.register("stage_chunk", checked)
+        try:
+            self.warehouse.run(f"INSERT INTO {STAGE} BY NAME SELECT * FROM stage_chunk")
+        finally:
+            self.warehouse.con.unregister("stage_chunk")
+        self.count += checked.num_rows
+
     def flush(self) -> None:
         if not self.pending[0]:
             return
@@ -205,10 +215,21 @@ def _validated_rows(
 
 
 def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None = None) -> FileLoaded:
-    """Load one file in one transaction. Raises FileRejected, having changed nothing."""
+    """Load one file in one transaction. Raises FileRejected, having changed nothing.
+
+    A CSV file is first checked whole in DuckDB (vector_check.py). Only when that check finds a problem,
+    or something only the row-by-row reader reads exactly, is the file read again row by row, which
+    names every problem with its line and field."""
     if rf.record_type.name == CASE_FILE_RECORDS:
         return load_tips(rf, warehouse, progress)
     rt = rf.record_type
+    stage_columns = [column_name(rt, f) for f in rt.fields] + ["extra", "line"]
+    checked = checked_csv(rf, stage_columns, warehouse.hash_handle)
+    if checked is not None:
+        if progress:
+            size = rf.path.stat().st_size
+            progress(rf, size, size)
+        return _load_checked(warehouse, rf, checked.table, checked.sha256)
     hashed = [i for i, f in enumerate(rt.fields) if f.name in HASHED_FIELDS.get(rt.name, ())]
     with warehouse.transaction():
         warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
@@ -223,6 +244,27 @@ def load_file(rf: RecordFile, warehouse: Warehouse, progress: ProgressFn | None 
         _validated_rows(rf, progress, keep)
         staging.flush()
         return _merge_stage(warehouse, rf, staging.count)
+
+
+def _load_checked(warehouse: Warehouse, rf: RecordFile, checked: pa.Table, sha256: str | None) -> FileLoaded:
+    """Rows checked whole (vector_check.py) into the table in one transaction. Into an empty table they go
+    straight in (nothing to compare them with); otherwise through the staging table, as the row path."""
+    rt = rf.record_type
+    with warehouse.transaction():
+        if warehouse.rows(f"SELECT count(*) FROM (SELECT 1 FROM {rt.name} LIMIT 1)")[0][0] == 0:
+            batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
+            warehouse.con.register("stage_chunk", checked)
+            try:
+                warehouse.run(f"INSERT INTO {rt.name} BY NAME SELECT *, ? AS batch_id FROM stage_chunk",
+                              [batch_id])
+            finally:
+                warehouse.con.unregister("stage_chunk")
+            records = checked.num_rows
+            return _record_batch(warehouse, rf, rt.name, records, records, 0, batch_id, sha256)
+        warehouse.run(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {rt.name} LIMIT 0")
+        staging = _Staging(warehouse, rt)
+        staging.add_checked(checked)
+        return _merge_stage(warehouse, rf, staging.count, sha256)
 
 
 def validated_records(rf: RecordFile, progress: ProgressFn | None = None) -> list[dict[str, object]]:
@@ -272,7 +314,7 @@ def _merge_signals(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLo
     return _record_batch(warehouse, rf, SIGNALS_TABLE, records, records - unchanged - updated, updated)
 
 
-def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoaded:
+def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int, sha256: str | None = None) -> FileLoaded:
     table = rf.record_type.name
     batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
     warehouse.run(f"UPDATE {STAGE} SET batch_id = ?", [batch_id])
@@ -283,7 +325,8 @@ def _merge_stage(warehouse: Warehouse, rf: RecordFile, records: int) -> FileLoad
     updated = warehouse.rows(replace_existing_sql(table, STAGE))[0][0]
     warehouse.run(f"INSERT INTO {table} BY NAME SELECT * FROM {STAGE}")
     warehouse.run(f"DROP TABLE {STAGE}")
-    return _record_batch(warehouse, rf, table, records, records - unchanged - updated, updated, batch_id)
+    inserted = records - unchanged - updated
+    return _record_batch(warehouse, rf, table, records, inserted, updated, batch_id, sha256)
 
 
 def insert_batch_sql() -> str:
@@ -292,10 +335,10 @@ def insert_batch_sql() -> str:
 
 
 def _record_batch(warehouse: Warehouse, rf: RecordFile, table: str, records: int, inserted: int, updated: int,
-                  batch_id: int | None = None) -> FileLoaded:
+                  batch_id: int | None = None, sha256: str | None = None) -> FileLoaded:
     if batch_id is None:
         batch_id = warehouse.rows("SELECT nextval('batch_ids')")[0][0]
-    sha256 = _file_sha256(rf.path)
+    sha256 = sha256 or _file_sha256(rf.path)
     warehouse.run(insert_batch_sql(), [batch_id, table, rf.label, sha256, records, inserted, updated])
     return FileLoaded(rf.label, table, records, inserted, updated, batch_id, sha256)
 

@@ -207,6 +207,15 @@ def _csv_columns(rf: RecordFile, header: list[str]):
     return None if problems else columns
 
 
+def csv_columns(rf: RecordFile, header: list[str]) -> list[str] | None:
+    """The header's column names matched to contract fields, or None when the header has any problem."""
+    try:
+        next(_csv_columns(rf, header))
+    except StopIteration as done:
+        return done.value
+    return None
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a JSON number harborlight accepts")
 

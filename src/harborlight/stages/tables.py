@@ -52,6 +52,8 @@ BOOKKEEPING = (("extra", "JSON"), ("batch_id", "INTEGER"), ("line", "INTEGER"))
 TRANSIENT = frozenset({
     "arrow_input", "stage_chunk", "stage_records", "stage_mentions", "stage_clusters",
     "context_edges", "context_roots", "co_located", "controller_merges",
+    # contract/vector_check.py's tables, in a private in-memory database
+    "csv_cells", "csv_breaks", "csv_line_starts",
 })
 
 
