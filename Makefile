@@ -36,8 +36,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/harborlight demo
 
+# In parallel, one pytest-xdist worker per core; a test file stays on one worker (--dist loadfile),
+# so its module-scoped fixtures (worlds, browsers, servers) are built once.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The README's screenshots (docs/img/), redrawn on purpose; `make test` writes its own to build/screenshots/.
 screenshots: install

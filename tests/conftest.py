@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import io
 import json
@@ -109,25 +110,49 @@ def fresh_warehouse(tmp_path: Path):
     warehouse.close()
 
 
-@pytest.fixture(scope="session")
-def small_world(tmp_path_factory) -> Path:
-    """A synthetic world at scale 1 (about 1,000 businesses), seed 11, written once per test run."""
-    out = tmp_path_factory.mktemp("world")
-    generate(out, seed=11, scale=1.0)
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder `build` fills, made once per test run even when pytest-xdist runs it in several workers.
+
+    Serially it is a new temporary folder. Under xdist the workers share the run's temporary root (the
+    parent of each worker's own); the first worker to get there builds the folder under an exclusive
+    lock while the others wait, then all of them read it. Only folders no test writes into are shared
+    this way: a test that changes one copies it first (as `networked_world` does)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        out = tmp_path_factory.mktemp(name)
+        build(out)
+        return out
+    root = tmp_path_factory.getbasetemp().parent
+    out, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the lock file closes, even if the build fails
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # what a worker that failed half-way left
+            out.mkdir()
+            build(out)
+            done.touch()
     return out
 
 
 @pytest.fixture(scope="session")
+def small_world(tmp_path_factory) -> Path:
+    """A synthetic world at scale 1 (about 1,000 businesses), seed 11, written once per test run
+    (shared by the xdist workers; tests only read it)."""
+    return built_once(tmp_path_factory, "world", lambda out: generate(out, seed=11, scale=1.0))
+
+
+@pytest.fixture(scope="session")
 def resolved_world(small_world, tmp_path_factory) -> Path:
-    """The data directory of a warehouse holding `small_world`, ingested and resolved."""
+    """The data directory of a warehouse holding `small_world`, ingested and resolved (shared by the
+    xdist workers; tests open it read-only, or copy it)."""
     from harborlight.ingest import ingest
     from harborlight.resolve.stage import resolve
 
-    data_dir = tmp_path_factory.mktemp("resolved")
-    with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
-        ingest(small_world, warehouse)
-        resolve(warehouse)
-    return data_dir
+    def build(data_dir: Path) -> None:
+        with Warehouse(data_dir / "warehouse.duckdb", installation_key(data_dir)) as warehouse:
+            ingest(small_world, warehouse)
+            resolve(warehouse)
+
+    return built_once(tmp_path_factory, "resolved", build)
 
 
 @pytest.fixture
@@ -140,7 +165,8 @@ def resolved_warehouse(resolved_world):
 
 @pytest.fixture(scope="session")
 def networked_world(resolved_world, tmp_path_factory) -> Path:
-    """A copy of `resolved_world` (scale 1, seed 11), scored and with its networks found."""
+    """A copy of `resolved_world` (scale 1, seed 11), scored and with its networks found. One per xdist
+    worker, not shared: the workspace's tests write beside it (the case keys, keys/case-keys.json)."""
     from harborlight.indicators.scoring import score
     from harborlight.network.detect import find_networks
 
