@@ -8,9 +8,9 @@ results as Parquet beside them; the warehouse then loads those back through `rep
 detection stay where they were: the first is a union of keys, the second reads only the links
 at or above the threshold.
 
-The storage directory is `HARBORLIGHT_SPARK_STORAGE` when set (on a cluster, a path every
-executor can read, docs/spark.md), else a temporary directory; either way this run's
-subdirectory is removed when it ends. Business names of licenses are normalized here, in the
+The storage directory is resolve/spark_engine.py's `storage_root()`: `HARBORLIGHT_SPARK_STORAGE`
+when set (on a cluster, a path every executor can read, docs/spark.md), else the temporary
+directory; either way this run's subdirectory is removed when it ends. Business names of licenses are normalized here, in the
 warehouse, with the same function the DuckDB engine uses, so no Python runs in Spark.
 
 Imported only after `engines.spark_missing()` has said Spark can run.
@@ -18,13 +18,11 @@ Imported only after `engines.spark_missing()` has said Spark can run.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
-from harborlight.network.graph import BASE_WEIGHTS, DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, HUB_FACTOR, SUCCESSION_WEIGHT
+from harborlight.network.graph import (
+    BASE_WEIGHTS, DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, HUB_FACTOR, SUCCESSION_WEIGHT, graph_nodes_sql,
+)
 from harborlight.resolve.normalize import register_sql_functions
 from harborlight.stages import replace_table
 from harborlight.warehouse import Warehouse
@@ -42,11 +40,6 @@ INPUTS = {
     "business_premises": "SELECT entity_id, premises_id, first_seen, last_seen FROM business_premises",
     "premises": "SELECT premises_id, street, city FROM premises",
 }
-
-
-def storage_root() -> Path:
-    """Where the Parquet files of a run go: HARBORLIGHT_SPARK_STORAGE, or the temporary directory."""
-    return Path(os.environ.get("HARBORLIGHT_SPARK_STORAGE") or tempfile.gettempdir())
 
 
 def _literal(path: Path) -> str:
@@ -175,6 +168,11 @@ def spark_link_weights_sql(hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = D
     FROM shared GROUP BY a, b"""
 
 
+def parquet_rows_sql(order: str = "") -> str:
+    """The rows of the Parquet files Spark wrote (their glob bound as the parameter)."""
+    return f"SELECT * FROM read_parquet(?) {order}"
+
+
 def run_on_spark(spark, folder: Path, hub_size: int, max_degree: int) -> None:
     """Read the exported tables, compute the two results, write them as folder/graph_edges and
     folder/business_links (Parquet directories)."""
@@ -192,20 +190,15 @@ def build_graph_on_spark(
 ) -> tuple[int, int]:
     """`network.graph.build_graph` with the edges and links computed by Spark; same tables, same
     counts returned. The caller's transaction covers the loads back, as for DuckDB."""
-    from harborlight.network.graph import graph_nodes_sql
-    from harborlight.resolve.spark_engine import spark_session
+    from harborlight.resolve.spark_engine import parquet_files, run_folder, spark_session
 
-    folder = storage_root() / f"harborlight-graph-{uuid.uuid4().hex}"
-    try:
+    with run_folder("graph") as folder:
         export_inputs(warehouse, folder)
         run_on_spark(spark_session(), folder, hub_size, max_degree)
-        edges_files = _literal(folder / "graph_edges" / "*.parquet")
-        links_files = _literal(folder / "business_links" / "*.parquet")
-        replace_table(warehouse, "graph_edges", f"SELECT * FROM read_parquet({edges_files})")
+        replace_table(warehouse, "graph_edges", parquet_rows_sql(), [parquet_files(folder / "graph_edges")])
         replace_table(warehouse, "graph_nodes", graph_nodes_sql())
-        replace_table(warehouse, "business_links", f"SELECT * FROM read_parquet({links_files}) ORDER BY a, b")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        replace_table(warehouse, "business_links", parquet_rows_sql("ORDER BY a, b"),
+                      [parquet_files(folder / "business_links")])
     edges = warehouse.rows("SELECT count(*) FROM graph_edges")[0][0]
     links = warehouse.rows("SELECT count(*) FROM business_links")[0][0]
     return edges, links
