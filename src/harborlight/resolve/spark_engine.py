@@ -120,10 +120,10 @@ class SparkEngine:
             predictions.as_spark_dataframe().write.parquet(str(folder / "predictions"))
             con = scratch_connection()
             try:
-                keys = con.execute(cluster_keys_sql("read_parquet(?)"),
-                                   [parquet_files(folder / "clusters")]).to_arrow_table()
-                edges = con.execute(joined_pairs_sql("read_parquet(?)", threshold),
-                                    [parquet_files(folder / "predictions")]).to_arrow_table()
+                keys = con.sql(cluster_keys_sql("read_parquet(?)"),
+                               params=[parquet_files(folder / "clusters")]).to_arrow_table()
+                edges = con.sql(joined_pairs_sql("read_parquet(?)", threshold),
+                                params=[parquet_files(folder / "predictions")]).to_arrow_table()
             finally:
                 con.close()
         return EngineRun(keys, edges, linker.misc.save_model_to_json(), notes, parameters)
