@@ -6,7 +6,7 @@ peak RSS, its own Spark session). Worlds are the cached ones of ingest_throughpu
 and scale; scale 1 is about 9,300 records). The table gives each run's seconds per stage and
 its ratio to the DuckDB baseline's, next to the ratio of record counts.
 
-    python benchmarks/spark_scale.py                          # make bench: DuckDB at scale 1, Spark at 1 and 3
+    python benchmarks/spark_scale.py                          # make bench: DuckDB and Spark at scale 1
     python benchmarks/spark_scale.py --duckdb 107 --spark 540 # 1M records on DuckDB, 5M on Spark (hours here)
 
 Peak RSS is the Python driver's; Spark's JVM is bounded by HARBORLIGHT_SPARK_DRIVER_MEMORY
@@ -75,7 +75,7 @@ if __name__ == "__main__":
     else:
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--duckdb", type=float, default=1.0, help="the DuckDB baseline's scale (107 is about 1M records)")
-        parser.add_argument("--spark", type=float, nargs="+", default=[1.0, 3.0],
+        parser.add_argument("--spark", type=float, nargs="+", default=[1.0],
                             help="the Spark engine's scales (540 is about 5M records)")
         args = parser.parse_args()
         main(args.duckdb, args.spark)
