@@ -69,7 +69,7 @@ def test_a_small_world_resolves_finds_networks_and_exports_on_spark(tmp_path):
     roles = [persons.get(truth.get(tuple(r)), {}) for r in ranked]
     assert any(p.get("role") == "controller" for p in roles)  # a planted controller is found
     assert not [p for p in roles if p.get("role") == "worker" or p.get("is_nominee") == "true"]
-    assert exported.counts["networks.csv"] >= 1
+    assert exported.rows["networks.csv"] >= 1
     # No protected person's name leaves in the export: every name a worker or nominee was recorded under.
     protected = {i for i, p in persons.items() if p.get("role") == "worker" or p.get("is_nominee") == "true"}
     names = set()
