@@ -182,15 +182,20 @@ def test_resolution_on_the_synthetic_world_meets_its_precision_floor(resolved_wa
 
 @pytest.mark.spark
 def test_spark_and_duckdb_engines_agree(tmp_path):
+    from harborlight.resolve.training import MIN_TRAINING_MENTIONS, TRAINED
+
     world = tmp_path / "world"
-    generate(world, seed=4, scale=0.3)  # just over 1,000 mentions per model, the floor below
+    # About 500 mentions per model: well over the training floor, and every training step (prior, u,
+    # each EM round) runs on both engines, as at full size; one Spark session serves both models.
+    generate(world, seed=4, scale=0.15)
     with Warehouse(tmp_path / "w.duckdb", installation_key(tmp_path)) as warehouse:
         ingest(world, warehouse)
         for model in ("business", "person"):
             mentions = build_mentions(warehouse, model)
-            assert mentions.num_rows >= 1000  # large enough that both engines train, not just predict
+            assert mentions.num_rows >= 2 * MIN_TRAINING_MENTIONS
             on_duckdb = resolve_model(mentions, model, "duckdb")
             on_spark = resolve_model(mentions, model, "spark")
+            assert on_duckdb.parameters == on_spark.parameters == TRAINED, (model, on_spark.notes)
             as_dict = lambda r: dict(zip(r.clusters.column("unique_id").to_pylist(), r.clusters.column("cluster_key").to_pylist()))  # noqa: E731
             assert pairwise_scores(as_dict(on_spark), as_dict(on_duckdb)).f1 >= 0.99, model
 

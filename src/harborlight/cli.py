@@ -316,6 +316,10 @@ def networks_command(
         int, typer.Option(help="A node tying more businesses than this (a mass agent) links none of them.", min=2)
     ] = DEFAULT_MAX_DEGREE,
     top: Annotated[int, typer.Option(help="How many networks to list.")] = 20,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (default, one machine) or spark (the graph's edges and links on Spark; "
+                               "needs Java and the spark extra).")
+    ] = "duckdb",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Find the networks of businesses controlled together, and list them, strongest first.
@@ -328,8 +332,9 @@ def networks_command(
     """
     from harborlight.network.summary import network_summaries, summary_lines
 
+    engine_named(engine)  # a wrong name, or Spark without Java or pyspark, is said before any work
     with open_warehouse(_settings(data_dir)) as warehouse:
-        report = find_networks(warehouse, threshold, hub_size, method, resolution, max_degree)
+        report = find_networks(warehouse, threshold, hub_size, method, resolution, max_degree, engine)
         summaries = network_summaries(warehouse, top)
     out.print(
         f"{plural(report.networks, 'network')} holding {plural(report.businesses_in_networks, 'business', 'businesses')}; "

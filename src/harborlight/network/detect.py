@@ -30,6 +30,7 @@ from harborlight.errors import UsageError
 from harborlight.network.controllers import network_person_counts_sql, rank_controllers
 from harborlight.network.graph import DEFAULT_HUB_SIZE, DEFAULT_MAX_DEGREE, build_graph
 from harborlight.protection import refine_protection
+from harborlight.resolve.engines import engine_named
 from harborlight.stages import latest_run_id, record_run, records_fingerprint, replace_table, require_fresh
 from harborlight.warehouse import Warehouse
 
@@ -109,8 +110,12 @@ def find_networks(
     method: str = DEFAULT_METHOD,
     resolution: float = DEFAULT_RESOLUTION,
     max_degree: int = DEFAULT_MAX_DEGREE,
+    engine: str = "duckdb",
 ) -> NetworkReport:
-    """Build the graph and write `network_members` and `networks`. Running it twice gives the same result."""
+    """Build the graph and write `network_members` and `networks`. Running it twice gives the same result.
+
+    `engine` "spark" computes the graph's edges and links on Spark (network/spark_graph.py);
+    community detection and everything after it are the same for both."""
     if threshold <= 0 or hub_size < 1 or max_degree < 2:
         raise UsageError(
             "the link threshold must be positive, the hub size at least 1 and the maximum degree at least 2, "
@@ -120,9 +125,15 @@ def find_networks(
         raise UsageError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
     if resolution <= 0:
         raise UsageError(f"the resolution must be positive, not {resolution}")
+    engine_named(engine)  # a wrong name, or Spark without Java or pyspark, is said before any work
     require_fresh(warehouse, "resolve", what="networks", if_run=("score",))
     with warehouse.transaction():
-        edges, links = build_graph(warehouse, hub_size, max_degree)
+        if engine == "spark":
+            from harborlight.network.spark_graph import build_graph_on_spark  # only now: Spark is heavy
+
+            edges, links = build_graph_on_spark(warehouse, hub_size, max_degree)
+        else:
+            edges, links = build_graph(warehouse, hub_size, max_degree)
         pairs = warehouse.rows(counted_links_sql(), [threshold])
         members = sorted((network_id(group), b) for group in network_groups(pairs, method, resolution) for b in group)
         warehouse.write_arrow("network_members", pa.table(

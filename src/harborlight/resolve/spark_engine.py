@@ -3,8 +3,12 @@
 Imported only through `engines.engine_named("spark")`, after it has checked that pyspark
 and Java are there, so a user without Spark never pays for it. By default it starts Spark
 in local mode on this machine; to use a cluster, set `HARBORLIGHT_SPARK_MASTER` (for
-example `spark://host:7077`), as docs/resolution.md explains. Splink's similarity
+example `spark://host:7077`), as docs/spark.md explains. Splink's similarity
 functions come from the jar that Splink ships.
+
+Mentions go to Spark, and predictions and clusters come back, as Parquet files under
+`storage_root()` (`HARBORLIGHT_SPARK_STORAGE`, else the temporary directory), never as one
+pandas frame in the driver's memory; each run's files are removed when it ends.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from harborlight.resolve.engines import EngineRun, scratch_connection
 from harborlight.resolve.models import ModelSpec
@@ -39,15 +48,40 @@ def _partitions(master: str) -> int:
     return max(1, int(cores))
 
 
+def storage_root() -> Path:
+    """Where the Parquet files Spark reads and writes go: HARBORLIGHT_SPARK_STORAGE (on a cluster,
+    a path the driver and every executor see), else the temporary directory."""
+    return Path(os.environ.get("HARBORLIGHT_SPARK_STORAGE") or tempfile.gettempdir())
+
+
+@contextmanager
+def run_folder(kind: str):
+    """A folder of its own for one run under `storage_root()`, removed when the run ends."""
+    folder = storage_root() / f"harborlight-{kind}-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def parquet_files(folder: Path) -> str:
+    """The files of a Parquet directory Spark wrote, as a glob for DuckDB's read_parquet (bound as a parameter)."""
+    return str(folder / "*.parquet")
+
+
 def spark_session():
-    """One Spark session per process: local mode unless HARBORLIGHT_SPARK_MASTER names a cluster."""
+    """One Spark session per process: local mode unless HARBORLIGHT_SPARK_MASTER names a cluster.
+    HARBORLIGHT_SPARK_PARTITIONS, _DRIVER_MEMORY and _LOCAL_DIR override the shuffle partitions,
+    the driver's memory and Spark's scratch folder (docs/spark.md); these are set on the session,
+    so they win over spark-submit's flags for the same settings."""
     global _session
     if _session is None:
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
 
         master = os.environ.get("HARBORLIGHT_SPARK_MASTER", DEFAULT_MASTER)
-        partitions = str(_partitions(master))
+        partitions = os.environ.get("HARBORLIGHT_SPARK_PARTITIONS") or str(_partitions(master))
         _session = (
             SparkSession.builder.master(master)
             .appName("harborlight-resolve")
@@ -58,7 +92,7 @@ def spark_session():
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.log.level", "ERROR")
             .config("spark.driver.memory", os.environ.get("HARBORLIGHT_SPARK_DRIVER_MEMORY", "4g"))
-            .config("spark.local.dir", tempfile.gettempdir())
+            .config("spark.local.dir", os.environ.get("HARBORLIGHT_SPARK_LOCAL_DIR") or tempfile.gettempdir())
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )
@@ -76,16 +110,20 @@ class SparkEngine:
         from splink import Linker, SparkAPI
 
         spark = spark_session()
-        frame = spark.createDataFrame(mentions.to_pandas())
-        api = SparkAPI(spark_session=spark)
-        linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
-        predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
-        con = scratch_connection()
-        try:
-            con.register("clusters", pa.Table.from_pandas(clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]))
-            keys = con.sql(cluster_keys_sql("clusters")).to_arrow_table()
-            con.register("predictions", pa.Table.from_pandas(predictions.as_pandas_dataframe(), preserve_index=False))
-            edges = con.sql(joined_pairs_sql("predictions", threshold)).to_arrow_table()
-        finally:
-            con.close()
+        with run_folder("resolve") as folder:
+            pq.write_table(mentions, folder / "mentions.parquet")
+            frame = spark.read.parquet(str(folder / "mentions.parquet"))
+            api = SparkAPI(spark_session=spark)
+            linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
+            predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
+            clusters.as_spark_dataframe().select("unique_id", "cluster_id").write.parquet(str(folder / "clusters"))
+            predictions.as_spark_dataframe().write.parquet(str(folder / "predictions"))
+            con = scratch_connection()
+            try:
+                keys = con.sql(cluster_keys_sql("read_parquet(?)"),
+                               params=[parquet_files(folder / "clusters")]).to_arrow_table()
+                edges = con.sql(joined_pairs_sql("read_parquet(?)", threshold),
+                                params=[parquet_files(folder / "predictions")]).to_arrow_table()
+            finally:
+                con.close()
         return EngineRun(keys, edges, linker.misc.save_model_to_json(), notes, parameters)
