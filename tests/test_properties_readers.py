@@ -253,7 +253,7 @@ def test_import_sunbiz_writes_both_files_or_nothing(named_data, skip_bad):
 
 
 # -- import mapped (CSV through a YAML mapping) ---------------------------------------------
-MAPPING = parse_mapping("""
+MAPPING_TEXT = """
 source: fuzz_registry
 records:
   filings:
@@ -273,7 +273,8 @@ records:
         filing_record_id: ID
         role: {constant: owner}
         name: OWNER
-""", "fuzz.yaml")
+"""
+MAPPING = parse_mapping(MAPPING_TEXT, "fuzz.yaml")
 MAPPED_ROW = {"ID": "F1", "NAME": "EXAMPLE SPA LLC", "STATUS": "A", "FILED": "02/22/2019", "OWNER": "EXAMPLE, PAT"}
 
 
@@ -307,8 +308,19 @@ def test_import_mapped_writes_every_file_or_nothing(data, skip_bad):
         assert report.written == {name: n for name, n in report.written.items() if name in written}
 
 
+@st.composite
+def mapping_text(draw) -> str:
+    """Any text, or the valid mapping above with a stretch of it replaced by odd text."""
+    if draw(st.booleans()):
+        return draw(st.one_of(st.text(max_size=400), st.text(alphabet="sourcerdfil:{}[]- \n'\"&*!|>", max_size=200)))
+    start = draw(st.integers(0, len(MAPPING_TEXT)))
+    end = draw(st.integers(start, min(start + 12, len(MAPPING_TEXT))))
+    patch = draw(st.one_of(ODD_TEXT, st.sampled_from(["", ":", " ", "\n", "- ", "{", "[", "&a", "*a", "!!python/object {}"])))
+    return MAPPING_TEXT[:start] + patch + MAPPING_TEXT[end:]
+
+
 @FUZZ
-@given(st.one_of(st.text(max_size=400), st.text(alphabet="sourcerdfil:{}[]- \n'\"&*!|>", max_size=200)))
+@given(mapping_text())
 def test_a_mapping_of_any_text_is_read_or_refused_cleanly(text):
     _outcome(lambda: parse_mapping(text, "fuzz.yaml"))
 
