@@ -31,6 +31,9 @@ MAX_FIELD_BYTES = 8 * 1024 * 1024
 BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
 # What reading gzip data that is truncated or corrupt raises (every reader of .gz input catches these).
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+# In a JSON string the same characters come as escapes (\u0000, \ud800) on a clean line; a lone
+# surrogate cannot even be written as UTF-8, so the warehouse could not store it.
+_BAD_IN_JSON = re.compile("[\x00\ud800-\udfff]")
 _FOREIGN_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -242,4 +245,31 @@ def _read_jsonl(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contra
         if not isinstance(obj, dict):
             yield ContractError(rf.label, line_no, None, f"expected a JSON object, found {type(obj).__name__}")
             continue
-        yield Row(line_no, {known.get(k.strip().lower(), k): v for k, v in obj.items()})
+        values = {known.get(k.strip().lower(), k): v for k, v in obj.items()}
+        if "\\u" in line:  # only an escape can bring a bad character past the line's own check
+            problem = _escaped_bad_char(rf, line_no, values)
+            if problem:
+                yield problem
+                continue
+        yield Row(line_no, values)
+
+
+def _escaped_bad_char(rf: RecordFile, line_no: int, values: dict[str, object]) -> ContractError | None:
+    """A NUL or lone surrogate that a JSON escape put in a key or a value (at any depth)."""
+    for key, value in values.items():
+        if _BAD_IN_JSON.search(key):
+            return ContractError(rf.label, line_no, None, "a key holds a NUL or a lone surrogate escape")
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                bad = _BAD_IN_JSON.search(item)
+                if bad:
+                    what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate escape (not text)"
+                    return ContractError(rf.label, line_no, key, f"contains {what}")
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+    return None
