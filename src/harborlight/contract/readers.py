@@ -200,7 +200,10 @@ def _csv_columns(rf: RecordFile, header: list[str]):
             continue
         name = known.get(name.lower(), name)
         if name in columns:
-            yield ContractError(rf.label, 1, name, "column appears twice in the header")
+            if name in known.values() or name.isprintable():
+                yield ContractError(rf.label, 1, name, "column appears twice in the header")
+            else:  # a quoted name holding a line break would split the one-line error
+                yield ContractError(rf.label, 1, None, f"column {name!r} appears twice in the header")
             problems = True
         columns.append(name)
     for required in rf.record_type.required:
