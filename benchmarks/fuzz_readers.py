@@ -70,9 +70,20 @@ def _csv_target(data: bytes, folder: Path) -> None:
         validator = RowValidator(rf.record_type, rf.label)
         for item in read_rows(rf):
             if isinstance(item, Row):
-                validator.check(item)
+                _storable(validator.check(item))
     except HarborlightError:
         pass
+
+
+def _storable(checked) -> None:
+    """A row the validator accepts must be storable: every text in it encodes as UTF-8 (a lone surrogate
+    from a JSON escape once passed the validator and crashed the warehouse insert in pyarrow)."""
+    if isinstance(checked, tuple):
+        values, extra = checked
+        for value in [*values, extra]:
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    text.encode("utf-8")
 
 
 def _sunbiz_target(data: bytes, folder: Path) -> None:
@@ -96,7 +107,7 @@ def _sunbiz_target(data: bytes, folder: Path) -> None:
             rows += [("officers", row) for row in officer_rows(values, "fl_sunbiz")]
             for record_type, row in rows:
                 known = {n: v for n in validators[record_type].record_type.field_names if (v := row.get(n)) is not None}
-                validators[record_type].check(Row(line.number, known))
+                _storable(validators[record_type].check(Row(line.number, known)))
     except HarborlightError:
         pass
 
