@@ -136,6 +136,12 @@ def _skip_encoding_mark(rf: RecordFile, stream: BinaryIO) -> ContractError | Non
     return None
 
 
+def shown_name(name: str) -> str:
+    """A column or key name as an error shows it: as it is, or with escapes when it holds a line break
+    or another unprintable character (a quoted CSV name may), which would split the one-line error."""
+    return name if name.isprintable() else ascii(name)
+
+
 def _bad_char_message(value: str) -> str:
     match = BAD_CHARS.search(value)
     assert match is not None
@@ -178,7 +184,7 @@ def _read_csv(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contract
             continue
         if BAD_CHARS.search("\x1f".join(fields)):  # one search per row; find the field only if needed
             bad = next(i for i, v in enumerate(fields) if BAD_CHARS.search(v))
-            yield ContractError(rf.label, line, columns[bad], _bad_char_message(fields[bad]))
+            yield ContractError(rf.label, line, shown_name(columns[bad]), _bad_char_message(fields[bad]))
             continue
         yield Row(line, dict(zip(columns, fields)))
 
@@ -200,10 +206,7 @@ def _csv_columns(rf: RecordFile, header: list[str]):
             continue
         name = known.get(name.lower(), name)
         if name in columns:
-            if name in known.values() or name.isprintable():
-                yield ContractError(rf.label, 1, name, "column appears twice in the header")
-            else:  # a quoted name holding a line break would split the one-line error
-                yield ContractError(rf.label, 1, None, f"column {name!r} appears twice in the header")
+            yield ContractError(rf.label, 1, shown_name(name), "column appears twice in the header")
             problems = True
         columns.append(name)
     for required in rf.record_type.required:
@@ -268,8 +271,9 @@ def _escaped_bad_char(rf: RecordFile, line_no: int, values: dict[str, object]) -
             if isinstance(item, str):
                 bad = _BAD_IN_JSON.search(item)
                 if bad:
-                    what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate escape (not text)"
-                    return ContractError(rf.label, line_no, key, f"contains {what}")
+                    nul = bad.group() == "\x00"
+                    what = "a NUL character" if nul else "a lone surrogate escape (not text)"
+                    return ContractError(rf.label, line_no, shown_name(key), f"contains {what}")
             elif isinstance(item, dict):
                 pending.extend(item.keys())
                 pending.extend(item.values())
