@@ -210,6 +210,7 @@ def test_the_contract_reader_yields_rows_or_located_errors_for_any_bytes(data, n
 # Inputs the properties found, kept as examples so they are tried on every run (docs/fuzzing.md).
 LONE_SURROGATE_JSON = b'{"source": "web", "record_id": "r\\ud800", "site_kind": "review_site", "business_name": "Spa"}\n'
 DOUBLED_ODD_COLUMN_CSV = b'source,record_id,entity_name,"a\nb","a\nb"\r\nx,1,N,1,2\r\n'
+NUL_UNDER_ODD_COLUMN_CSV = b'source,record_id,entity_name,"0\n0"\r\nx,1,N,\x00\r\n'
 ESCAPED_NUL_JSON = b'{"source": "web", "record_id": "r1", "site_kind": "review_site", "business_name": "S\\u0000pa"}\n'
 
 
@@ -218,6 +219,7 @@ ESCAPED_NUL_JSON = b'{"source": "web", "record_id": "r1", "site_kind": "review_s
 @example(named_data=("listings.jsonl", LONE_SURROGATE_JSON))
 @example(named_data=("listings.jsonl", ESCAPED_NUL_JSON))
 @example(named_data=("filings.csv", DOUBLED_ODD_COLUMN_CSV))
+@example(named_data=("filings.csv", NUL_UNDER_ODD_COLUMN_CSV))
 def test_ingest_loads_a_whole_file_or_changes_nothing(warehouse, named_data):
     _check_ingest(warehouse, *named_data)
 
