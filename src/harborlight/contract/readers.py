@@ -31,6 +31,9 @@ MAX_FIELD_BYTES = 8 * 1024 * 1024
 BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
 # What reading gzip data that is truncated or corrupt raises (every reader of .gz input catches these).
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+# In a JSON string the same characters come as escapes (\u0000, \ud800) on a clean line; a lone
+# surrogate cannot even be written as UTF-8, so the warehouse could not store it.
+_BAD_IN_JSON = re.compile("[\x00\ud800-\udfff]")
 _FOREIGN_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -133,6 +136,12 @@ def _skip_encoding_mark(rf: RecordFile, stream: BinaryIO) -> ContractError | Non
     return None
 
 
+def shown_name(name: str) -> str:
+    """A column or key name as an error shows it: as it is, or with escapes when it holds a line break
+    or another unprintable character (a quoted CSV name may), which would split the one-line error."""
+    return name if name.isprintable() else ascii(name)
+
+
 def _bad_char_message(value: str) -> str:
     match = BAD_CHARS.search(value)
     assert match is not None
@@ -175,7 +184,7 @@ def _read_csv(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contract
             continue
         if BAD_CHARS.search("\x1f".join(fields)):  # one search per row; find the field only if needed
             bad = next(i for i, v in enumerate(fields) if BAD_CHARS.search(v))
-            yield ContractError(rf.label, line, columns[bad], _bad_char_message(fields[bad]))
+            yield ContractError(rf.label, line, shown_name(columns[bad]), _bad_char_message(fields[bad]))
             continue
         yield Row(line, dict(zip(columns, fields)))
 
@@ -197,7 +206,7 @@ def _csv_columns(rf: RecordFile, header: list[str]):
             continue
         name = known.get(name.lower(), name)
         if name in columns:
-            yield ContractError(rf.label, 1, name, "column appears twice in the header")
+            yield ContractError(rf.label, 1, shown_name(name), "column appears twice in the header")
             problems = True
         columns.append(name)
     for required in rf.record_type.required:
@@ -251,4 +260,32 @@ def _read_jsonl(rf: RecordFile, text: io.TextIOWrapper) -> Iterator[Row | Contra
         if not isinstance(obj, dict):
             yield ContractError(rf.label, line_no, None, f"expected a JSON object, found {type(obj).__name__}")
             continue
-        yield Row(line_no, {known.get(k.strip().lower(), k): v for k, v in obj.items()})
+        values = {known.get(k.strip().lower(), k): v for k, v in obj.items()}
+        if "\\u" in line:  # only an escape can bring a bad character past the line's own check
+            problem = _escaped_bad_char(rf, line_no, values)
+            if problem:
+                yield problem
+                continue
+        yield Row(line_no, values)
+
+
+def _escaped_bad_char(rf: RecordFile, line_no: int, values: dict[str, object]) -> ContractError | None:
+    """A NUL or lone surrogate that a JSON escape put in a key or a value (at any depth)."""
+    for key, value in values.items():
+        if _BAD_IN_JSON.search(key):
+            return ContractError(rf.label, line_no, None, "a key holds a NUL or a lone surrogate escape")
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                bad = _BAD_IN_JSON.search(item)
+                if bad:
+                    nul = bad.group() == "\x00"
+                    what = "a NUL character" if nul else "a lone surrogate escape (not text)"
+                    return ContractError(rf.label, line_no, shown_name(key), f"contains {what}")
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+    return None

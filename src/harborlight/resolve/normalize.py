@@ -136,8 +136,29 @@ class Address:
 _UNIT_WORDS = re.compile(r"\b(SUITE|STE|UNIT|APT|APARTMENT|RM|ROOM|FL|FLOOR|BLDG)\b\.?|#", re.IGNORECASE)
 
 
+# Re-reading a street takes one more pass at most on every address fuzzed so far; the cap only
+# guarantees an end.
+_MAX_REREADS = 5
+
+
 @lru_cache(maxsize=500_000)
 def parse_address(raw: str | None) -> Address:
+    """The street and unit of a raw address. The street returned reads as itself: the tagger sees
+    context (commas, periods) that `clean` removes, so a street built from one reading can be tagged
+    otherwise when read again (`959.3,7` gave `959 3 7`, then `959 3`). It is read again until it
+    stays the same, so a street normalized twice (a search term, a key compared in SQL) still matches."""
+    address = _read_address(raw)
+    street = address.street
+    for _ in range(_MAX_REREADS):
+        again = _read_address(street).street if street else None
+        if again == street:
+            break
+        street = again
+    return Address(street, address.unit)
+
+
+@lru_cache(maxsize=200_000)  # streets re-read are shared by many addresses (units, spellings)
+def _read_address(raw: str | None) -> Address:
     if not raw or not raw.strip():
         return Address(None, None)
     try:
