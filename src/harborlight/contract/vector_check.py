@@ -288,8 +288,11 @@ def _hash_fields(table: pa.Table, record_type: RecordType, hash_handle: Callable
     for name in HASHED_FIELDS.get(record_type.name, ()):
         column = f"{name}_hash"
         index = table.schema.get_field_index(column)
-        encoded = pc.dictionary_encode(table.column(column)).combine_chunks()
-        hashed = pa.array([hash_handle(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        # A column with no value at all comes back typed null, and its dictionary is [None]: a missing
+        # handle stays missing, as on the row path.
+        encoded = pc.dictionary_encode(table.column(column).cast(pa.string())).combine_chunks()
+        hashed = pa.array([None if v is None else hash_handle(v) for v in encoded.dictionary.to_pylist()],
+                          pa.string())
         values = pc.take(hashed, encoded.indices)
         table = table.set_column(index, column, values)
     return table
