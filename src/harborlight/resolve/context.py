@@ -261,15 +261,32 @@ def context_pairs_sql(max_tie_businesses: int = DEFAULT_MAX_TIE_BUSINESSES) -> s
       FROM person_mentions pm JOIN officers o ON o.source = pm.source AND o.record_id = pm.record_id
       WHERE pm.record_type = 'officers' AND o.filing_record_id IS NOT NULL
     ),
+    name_keys AS (
+      -- The names a mention could share with another, as join keys: a family name class or a given
+      -- name, in either reading. The pairs below join on a node AND one of these, so a node tying
+      -- hundreds of mentions (a big business's workers, a shared office) pairs only the mentions whose
+      -- names could be compatible, never all of them: the name test in the WHERE below, done in the join.
+      -- (Mentions with no name at all pair with nobody: the WHERE below would drop them too.)
+      SELECT DISTINCT unique_id, entity_id, key FROM (
+        SELECT unique_id, entity_id,
+               unnest(['f:' || family_class, 'f:' || alt_family_class, 'g:' || given, 'g:' || alt_given]) AS key
+        FROM person_mentions)
+      WHERE key IS NOT NULL
+    ),
+    keyed_nodes AS (
+      SELECT n.*, k.entity_id, k.key FROM person_nodes n JOIN name_keys k USING (unique_id)
+    ),
     pairs AS (
-      SELECT a.unique_id AS unique_id_l, b.unique_id AS unique_id_r,
+      SELECT DISTINCT a.unique_id AS unique_id_l, b.unique_id AS unique_id_r,
              a.node_kind AS tie_kind, a.node_id AS tie_node, a.node_businesses AS tie_businesses,
              a.business_id AS business_l, a.how AS how_l,
              a.record_type AS record_type_l, a.source AS source_l, a.record_id AS record_id_l,
              b.business_id AS business_r, b.how AS how_r,
              b.record_type AS record_type_r, b.source AS source_r, b.record_id AS record_id_r
-      FROM person_nodes a
-      JOIN person_nodes b ON b.node_kind = a.node_kind AND b.node_id = a.node_id AND b.unique_id > a.unique_id
+      FROM keyed_nodes a
+      JOIN keyed_nodes b
+        ON b.node_kind = a.node_kind AND b.node_id = a.node_id AND b.key = a.key AND b.unique_id > a.unique_id
+       AND b.entity_id <> a.entity_id  -- mentions already one person pair into nothing (WHERE below)
     )
     SELECT p.*, {names}
     FROM pairs p
