@@ -133,10 +133,12 @@ def _cheap(warehouse: Warehouse) -> list[EvidenceRow]:
     for *_, place, hourly in priced:
         by_place[place].append(hourly)
     overall = statistics.median(p[-1] for p in priced)
+    # Each place's median once: computed per listing, a city of n priced listings cost n sorts of n.
+    medians = {place: statistics.median(local) if len(local) >= MIN_LOCAL_PRICES else overall
+               for place, local in by_place.items()}
     rows = []
     for entity_id, source, record_id, text, place, hourly in priced:
-        local = by_place[place]
-        median = statistics.median(local) if len(local) >= MIN_LOCAL_PRICES else overall
+        median = medians[place]
         ratio = hourly / median
         strength = 1.0 if ratio < 0.6 else 0.5 if ratio < 0.75 else 0.0
         if strength:
