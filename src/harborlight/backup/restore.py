@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harborlight.backup import postgres
 from harborlight.backup.manifest import BackupError, Entry, Manifest, sha256_of, verify_backup
-from harborlight.backup.snapshot import CASE_KEYS
+from harborlight.backup.snapshot import CASE_KEYS, private_copy
 from harborlight.config import Settings
 from harborlight.errors import file_error
 
@@ -75,12 +75,7 @@ def _check_target(settings: Settings, manifest: Manifest, force: bool) -> None:
 
 def _copy_checked(source: Path, target: Path, entry: Entry) -> None:
     """Copy one file at its mode, then check the copy against the manifest (what was verified is what lands)."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with source.open("rb") as src, os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(src, out, 1 << 20)
-        out.flush()
-        os.fsync(out.fileno())
+    private_copy(source, target)
     os.chmod(target, entry.mode)
     if sha256_of(target) != entry.sha256:
         raise BackupError(f"{source}: changed while it was being restored; nothing was restored")

@@ -43,7 +43,8 @@ def checkpoint_sql() -> str:
     return "CHECKPOINT"
 
 
-def _private_copy(source: Path, target: Path) -> None:
+def private_copy(source: Path, target: Path) -> None:
+    """Copy `source` to a new file `target` readable by its owner only, synced to disk."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with source.open("rb") as src, os.fdopen(fd, "wb") as out:
@@ -65,10 +66,10 @@ def copy_warehouse(path: Path, dest: Path) -> list[str]:
                               "back up when it has finished") from None
     try:
         copied = [WAREHOUSE]
-        _private_copy(path, dest / WAREHOUSE)
+        private_copy(path, dest / WAREHOUSE)
         wal = path.with_name(path.name + ".wal")
         if wal.exists():
-            _private_copy(wal, dest / WAREHOUSE_WAL)
+            private_copy(wal, dest / WAREHOUSE_WAL)
             copied.append(WAREHOUSE_WAL)
         return copied
     finally:
@@ -133,7 +134,7 @@ def _copy_all(settings: Settings, dest: Path) -> list[Entry]:
             made += zip(copy_warehouse(settings.warehouse_path, dest), ("warehouse", "warehouse-wal"))
         key = settings.data_dir / SECRET_FILE
         if key.is_file():
-            _private_copy(key, dest / INSTALLATION_KEY)
+            private_copy(key, dest / INSTALLATION_KEY)
             made.append((INSTALLATION_KEY, "installation-key"))
         url = settings.store_url
         if url.startswith("sqlite"):  # the data directory's, or one HARBORLIGHT_DATABASE_URL puts elsewhere
@@ -149,7 +150,7 @@ def _copy_all(settings: Settings, dest: Path) -> list[Entry]:
             raise BackupError(f"the store at {postgres.shown(url)} is neither SQLite nor PostgreSQL: "
                               "back it up with its own tools")
         if settings.keys_path.is_file():
-            _private_copy(settings.keys_path, dest / CASE_KEYS)
+            private_copy(settings.keys_path, dest / CASE_KEYS)
             made.append((CASE_KEYS, "case-keys"))
         return [entry_for(dest, relative, what) for relative, what in made]
     except OSError as exc:
