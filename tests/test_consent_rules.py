@@ -391,8 +391,7 @@ def record_contacts(desk, channel: str, month: int, count: int) -> None:
     when = utcnow().replace(year=2022, month=month, day=10)
     with desk.store.writing() as session:
         for _ in range(count):
-            record_contact(session, desk.keyring, ContactForm(channel=channel, received_at=when), by=None,
-                           audited=False)
+            record_contact(session, desk.keyring, ContactForm(channel=channel, received_at=when), by=None)
 
 
 def shown(table) -> dict[tuple[str, str], str]:

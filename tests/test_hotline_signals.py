@@ -222,3 +222,10 @@ def test_a_read_only_open_of_a_warehouse_still_holding_tips_writes_nothing_and_s
     assert path.read_bytes() == before
     assert not (warehouse_with_old_tips / "workspace.sqlite").exists()  # no store made, no case imported
     assert not (warehouse_with_old_tips / "keys").exists()
+
+
+def test_the_arrow_schema_signals_are_staged_with_follows_the_table():
+    from harborlight.stages.hotline import SIGNAL_SCHEMA
+    from harborlight.stages.tables import SIGNALS_TABLE, table
+
+    assert SIGNAL_SCHEMA.names == list(table(SIGNALS_TABLE).column_names)

@@ -87,7 +87,7 @@ def advocates_path(browser, base_url, target) -> dict:  # noqa: F811
 def test_advocate_records_a_contact_confirms_its_link_and_refers_with_consent(advocates_path, target):
     seen = advocates_path
     assert seen["landing"] == "/cases"
-    assert re.fullmatch(r"/cases/case-[0-9a-f]{8}", seen["case"])
+    assert re.fullmatch(r"/cases/case-[0-9a-f]{12}", seen["case"])
     assert seen["link_status"] == "confirmed"
     assert target.provider_name in seen["consents"] and "Police" not in seen["consents"]
     assert seen["after_referral"].startswith(seen["case"])

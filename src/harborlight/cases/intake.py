@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -39,7 +39,7 @@ Lookup = Callable[[str, str], set[str]]
 
 
 def new_ref() -> str:
-    return f"case-{secrets.token_hex(4)}"
+    return f"case-{secrets.token_hex(6)}"  # 48 random bits
 
 
 def open_case(session: Session, by: User | None) -> HotlineCase:
@@ -116,13 +116,9 @@ def stated_mentions(form: ContactForm) -> list[Mention]:
     return [m for m in stated if m.key]
 
 
-def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by: User | None,
-                   case: HotlineCase | None = None, names: NameIndex | None = None,
-                   lookup: Lookup | None = None, source: str | None = None,
-                   record_id: str | None = None, audited: bool = True) -> HotlineContact:
-    """Store a contact in `case` (a new case when None), its fields sealed, its mentions proposed."""
-    form.check()
-    case = live_case(session, case) if case is not None else open_case(session, by)
+def new_contact(keyring: Keyring, form: ContactForm, case: HotlineCase, *, by: User | None,
+                source: str | None = None, record_id: str | None = None) -> HotlineContact:
+    """A contact of `case` as `form` gives it, its personal fields sealed, not yet added to a session."""
     contact = HotlineContact(
         uid=secrets.token_hex(16), case_id=case.id, source=source, record_id=record_id,
         received_at=aware(form.received_at) or utcnow(), channel=form.channel, reporter_role=form.reporter_role,
@@ -131,24 +127,46 @@ def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by:
         wants=";".join(dict.fromkeys(form.wants)), recorded_by=by.id if by else None)
     for name in PERSONAL_FIELDS:
         setattr(contact, f"{name}_sealed", keyring.seal(_blank(getattr(form, name)), sealed_context(contact, name)))
-    session.add(contact)
-    session.flush()
-    found = stated_mentions(form) + find_mentions(form.narrative or "", names)
+    return contact
+
+
+def contact_mentions(form: ContactForm, names: NameIndex | None = None) -> list[Mention]:
+    """What the contact names: the advocate's own fields first, then what its words mention."""
+    return stated_mentions(form) + find_mentions(form.narrative or "", names)
+
+
+def proposed_links(keyring: Keyring, contact: HotlineContact, found: list[Mention], *,
+                   names: NameIndex | None = None, lookup: Lookup | None = None) -> list[CaseMention]:
+    """The links a stored contact's mentions propose: one per possible business, and a mention that no
+    business matches kept once, for the advocate. The mention's words are sealed to the contact."""
+    links = []
     for mention in {(m.kind, m.key): m for m in found}.values():
         entities = set(lookup(mention.kind, mention.key)) if lookup else set()  # a copy: never the caller's
         entities |= names.entities(mention.key) if names and mention.kind == "business_name" else set()
-        # One proposal per possible business; a mention no business matches is kept for the advocate.
         for entity_id in sorted(entities) or [None]:
-            session.add(CaseMention(contact_id=contact.id, kind=mention.kind, entity_id=entity_id,
-                                    value_sealed=keyring.seal(mention.value, mention_context(contact, mention.kind)),
-                                    status="proposed"))
+            links.append(CaseMention(contact_id=contact.id, kind=mention.kind, entity_id=entity_id,
+                                     value_sealed=keyring.seal(mention.value, mention_context(contact, mention.kind)),
+                                     status="proposed"))
+    return links
+
+
+def record_contact(session: Session, keyring: Keyring, form: ContactForm, *, by: User | None,
+                   case: HotlineCase | None = None, names: NameIndex | None = None,
+                   lookup: Lookup | None = None) -> HotlineContact:
+    """Store a contact in `case` (a new case when None), its fields sealed, its mentions proposed."""
+    form.check()
+    case = live_case(session, case) if case is not None else open_case(session, by)
+    contact = new_contact(keyring, form, case, by=by)
+    session.add(contact)
+    session.flush()
+    found = contact_mentions(form, names)
+    session.add_all(proposed_links(keyring, contact, found, names=names, lookup=lookup))
     for service in dict.fromkeys(form.wants):
         if by is not None:
             session.add(ServiceRequest(case_id=case.id, service=service, wanted_when="now", recorded_by=by.id))
     session.flush()
-    if audited:
-        audit.append(session, "case_contact", actor(by), f"case:{case.ref}",
-                     {"channel": form.channel, "anonymous": form.anonymous, "mentions": len(found)})
+    audit.append(session, "case_contact", actor(by), f"case:{case.ref}",
+                 {"channel": form.channel, "anonymous": form.anonymous, "mentions": len(found)})
     return contact
 
 
@@ -212,34 +230,95 @@ def _aware(value) -> datetime:
 
 def import_tips(session: Session, keyring: Keyring, rows: Iterable[Mapping[str, object]]) -> list[ImportedTip]:
     """Validated contract `tips` rows as cases, one case per tip, each once: a tip already imported (same
-    source and record id) keeps its case. The tip's text and place are sealed; its business name and
-    phone become proposed links for an advocate. One audit entry covers the import."""
-    imported, added = [], 0
-    for row in rows:
-        source, record_id = str(row["source"]), str(row["record_id"])
-        contact = session.execute(select(HotlineContact).where(
-            HotlineContact.source == source, HotlineContact.record_id == record_id)).scalar_one_or_none()
-        if contact is None:
-            role = row.get("reporter_role") or None
-            form = ContactForm(
-                channel=str(row["channel"]), received_at=_aware(row["received_at"]),
-                language=language_code(row.get("language")), reporter_role=role,
-                anonymous=role in (None, "anonymous"), narrative=_str(row.get("text")),
-                location=_str(row.get("location_text")),
-                businesses=tuple(filter(None, [_str(row.get("business_name"))])),
-                phones=tuple(filter(None, [_str(row.get("phone"))])), max_chars=MAX_IMPORTED_CHARS)
-            try:
-                contact = record_contact(session, keyring, form, by=None, source=source, record_id=record_id,
-                                         audited=False)
-            except BadRequest as exc:  # named by its record, never by what it says
-                raise BadRequest(f"tip {source}/{record_id}: {exc}") from None
-            added += 1
+    source and record id, in the store or earlier in `rows`) keeps its case. The tip's text and place are
+    sealed; its business name and phone become proposed links for an advocate. One audit entry covers
+    the import.
+
+    Set-based, for a state's worth of tips: one query finds the tips imported before, and the new cases,
+    contacts and links are each written in one flush (the ORM sends them as multi-row inserts), not a
+    round trip per tip."""
+    rows = list(rows)
+    keys = [(str(row["source"]), str(row["record_id"])) for row in rows]
+    contacts = imported_contacts(session, keys)
+    new: dict[tuple[str, str], ContactForm] = {}
+    for key, row in zip(keys, rows):
+        if key not in contacts and key not in new:  # the first of a tip given twice is the one kept
+            new[key] = _tip_form(key, row)
+    if new:
+        cases = [HotlineCase(ref=ref, opened_by=None, status="open") for ref in new_refs(session, len(new))]
+        session.add_all(cases)
+        session.flush()
+        added = [new_contact(keyring, form, case, by=None, source=key[0], record_id=key[1])
+                 for (key, form), case in zip(new.items(), cases)]
+        session.add_all(added)
+        session.flush()
+        for contact, form in zip(added, new.values()):
+            session.add_all(proposed_links(keyring, contact, contact_mentions(form)))
+        session.flush()
+        contacts.update(zip(new, added))
+        audit.append(session, "case_import", "cli", "tips", {"contacts": len(new)})
+    imported = []
+    for source, record_id in keys:
+        contact = contacts[(source, record_id)]
         case = live_case(session, session.get(HotlineCase, contact.case_id))
         imported.append(ImportedTip(source, record_id, case.ref, aware(contact.received_at), contact.language,
                                     tuple(c for c in contact.categories.split(";") if c)))
-    if added:
-        audit.append(session, "case_import", "cli", "tips", {"contacts": added})
     return imported
+
+
+def _tip_form(key: tuple[str, str], row: Mapping[str, object]) -> ContactForm:
+    """A tips row as the contact form an advocate would have filled, checked; a bad one is named by its
+    record, never by what it says."""
+    role = row.get("reporter_role") or None
+    form = ContactForm(
+        channel=str(row["channel"]), received_at=_aware(row["received_at"]),
+        language=language_code(row.get("language")), reporter_role=role,
+        anonymous=role in (None, "anonymous"), narrative=_str(row.get("text")),
+        location=_str(row.get("location_text")),
+        businesses=tuple(filter(None, [_str(row.get("business_name"))])),
+        phones=tuple(filter(None, [_str(row.get("phone"))])), max_chars=MAX_IMPORTED_CHARS)
+    try:
+        form.check()
+    except BadRequest as exc:
+        raise BadRequest(f"tip {key[0]}/{key[1]}: {exc}") from None
+    return form
+
+
+IN_CHUNK = 500  # values bound in one IN list: far below SQLite's and PostgreSQL's limits on parameters
+
+
+def imported_contacts(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], HotlineContact]:
+    """The contacts already stored for these (source, record_id) keys, with their cases loaded (so the
+    caller's `session.get` of a case costs no query)."""
+    by_source: dict[str, list[str]] = {}
+    for source, record_id in dict.fromkeys(keys):
+        by_source.setdefault(source, []).append(record_id)
+    found: dict[tuple[str, str], HotlineContact] = {}
+    for source, record_ids in by_source.items():
+        for chunk in _chunks(record_ids, IN_CHUNK):
+            for contact, _case in session.execute(
+                    select(HotlineContact, HotlineCase).join(HotlineCase, HotlineCase.id == HotlineContact.case_id)
+                    .where(HotlineContact.source == source, HotlineContact.record_id.in_(chunk))):
+                found[(contact.source, contact.record_id)] = contact
+    return found
+
+
+def new_refs(session: Session, count: int) -> list[str]:
+    """`count` new case references, different from each other and from every stored one. A reference is
+    random (it travels with signals and must say nothing of the case); a clash, rare at 48 bits, is drawn
+    again rather than left to the store's unique constraint to refuse the whole import."""
+    refs: set[str] = set()
+    while len(refs) < count:
+        drawn = {new_ref() for _ in range(count - len(refs))} - refs
+        for chunk in _chunks(sorted(drawn), IN_CHUNK):
+            taken = set(session.execute(select(HotlineCase.ref).where(HotlineCase.ref.in_(chunk))).scalars())
+            refs |= set(chunk) - taken
+    return list(refs)
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
 def language_code(raw) -> str | None:

@@ -15,7 +15,7 @@ from harborlight.store.models import CaseMention, HotlineCase, HotlineContact
 
 
 class Signal(NamedTuple):
-    case_ref: str  # e.g. case-7f3a9c21; random, so it reveals nothing about the case
+    case_ref: str  # e.g. case-7f3a9c21e04b; random, so it reveals nothing about the case
     received_on: date
     entity_id: str  # the resolved business the contact mentions
     mention: str  # business_name | phone | address: how the contact pointed to the business

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from harborlight.config import Settings
 from harborlight.resolve.normalize import normalize_business_name, normalize_phone
 from harborlight.stages.tables import SIGNALS_TABLE, table
@@ -80,9 +82,18 @@ def stage_signals_sql() -> str:
     return f"CREATE OR REPLACE TEMP TABLE {STAGED_SIGNALS} AS SELECT * FROM {SIGNALS_TABLE} LIMIT 0"
 
 
-def insert_staged_sql() -> str:
+# The signal rows as Arrow hands them to DuckDB, in `hotline_signals`' column order: one insert of a
+# whole import, where DuckDB's executemany pays a round trip per row (0.7 ms, seconds for a state's tips).
+SIGNAL_SCHEMA = pa.schema([
+    ("source", pa.string()), ("record_id", pa.string()), ("case_ref", pa.string()), ("received_on", pa.date32()),
+    ("business_name", pa.string()), ("phone", pa.string()), ("categories", pa.list_(pa.string())),
+    ("languages", pa.list_(pa.string())),
+])
+
+
+def insert_staged_sql(view: str) -> str:
     columns = ", ".join(table(SIGNALS_TABLE).column_names)
-    return f"INSERT INTO {STAGED_SIGNALS} ({columns}) VALUES ({', '.join('?' * len(table(SIGNALS_TABLE).columns))})"
+    return f"INSERT INTO {STAGED_SIGNALS} ({columns}) SELECT {columns} FROM {view}"
 
 
 def drop_staged_sql() -> str:
@@ -94,7 +105,12 @@ def stage_signals(warehouse: Warehouse, rows: Iterable[tuple]) -> None:
     warehouse.run(stage_signals_sql())
     rows = list(rows)
     if rows:
-        warehouse.con.executemany(insert_staged_sql(), rows)
+        batch = pa.Table.from_pylist([dict(zip(SIGNAL_SCHEMA.names, row)) for row in rows], schema=SIGNAL_SCHEMA)
+        warehouse.con.register("signal_rows", batch)
+        try:
+            warehouse.run(insert_staged_sql("signal_rows"))
+        finally:
+            warehouse.con.unregister("signal_rows")
 
 
 def case_settings(warehouse: Warehouse) -> Settings:

@@ -40,7 +40,7 @@ STATUSES = ("open", "closed", "merged", "all")
 MAX_TEXT = 4000
 MAX_LINES = 50
 Line = Annotated[str, Field(max_length=300)]  # one business, phone, address or case reference
-Ref = Annotated[str, Path(min_length=1, max_length=40, description="a case reference, e.g. case-7f3a9c21")]
+Ref = Annotated[str, Path(min_length=1, max_length=40, description="a case reference, e.g. case-7f3a9c21e04b")]
 
 
 # -- the models each page and its JSON twin share ---------------------------------------------------
