@@ -28,6 +28,7 @@ class TermGroup:
         return _alternation(self.abbreviations)
 
 
+@lru_cache(maxsize=None)  # a few dozen groups; tip intake asks for the same patterns once a tip
 def _alternation(terms: tuple[str, ...]) -> str | None:
     if not terms:
         return None

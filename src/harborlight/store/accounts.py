@@ -13,6 +13,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,8 +26,16 @@ from harborlight.store import audit
 from harborlight.store.models import Agency, User, WebSession
 
 HASHER = PasswordHasher()
-# Verified when a handle is unknown, so a wrong handle costs as long as a wrong password.
-_UNKNOWN_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def unknown_hash() -> str:
+    """Verified when a handle is unknown, so a wrong handle costs as long as a wrong password. Made on
+    first use, not on import: a command that never signs anyone in (ingest of tips) does not pay argon2's
+    work; the web app makes it when it starts, so no sign-in pays it either."""
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
 HANDLE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 12
 
@@ -171,7 +180,7 @@ def authenticate(session: Session, handle: str, password: str, lockout: Lockout)
     user = session.execute(select(User).where(User.handle == handle)).scalar_one_or_none()
     now = utcnow()
     if user is None or not user.active:
-        _verify(_UNKNOWN_HASH, password)
+        _verify(unknown_hash(), password)
         if _UNKNOWN.locked(handle, now):
             audit.append(session, "login_locked", "anonymous", "", {"reason": "unknown or inactive handle"})
             raise LoginRefused(LOCKED_MESSAGE, locked=True)

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from harborlight import __version__
 from harborlight.config import Settings
 from harborlight.errors import BadRequest, HarborlightError
+from harborlight.store.accounts import unknown_hash
 from harborlight.terminal import strip_controls
 from harborlight.web.context import NotSignedIn, signed_in
 from harborlight.web.render import page
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     """The workspace application for `settings` (or an already open `workspace`, as the tests pass)."""
     owned = workspace is None  # a workspace passed in stays open for whoever passed it
     workspace = workspace or Workspace(settings or Settings())
+    unknown_hash()  # before the first sign-in, which must not take longer for being first
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
