@@ -7,7 +7,8 @@ then loaded twice in this process on the same files:
 - harborlight: `ingest()` into a fresh warehouse, with everything the contract asks for.
 It prints records per second for both and the ratio harborlight / baseline, then the same ratio
 without tips.csv: a tips file does not go into the warehouse but into cases in the operational store
-(one ORM transaction a tip, cases/intake.py), so its cost is case intake, not validation.
+(cases/intake.py: each tip a case with its fields sealed, written set-based), so its cost is case
+intake, not validation.
 
     python benchmarks/ingest_throughput.py            # scales 1, 10 and 100
     python benchmarks/ingest_throughput.py 1 10       # chosen scales
