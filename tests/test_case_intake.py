@@ -197,6 +197,23 @@ def test_importing_tips_twice_gives_the_same_cases(desk):
     assert [t.language for t in first] == ["zh", None, "zh"]
 
 
+def test_a_tip_given_twice_in_one_import_is_one_case(desk):
+    cases = import_rows(desk, [TIPS[0], {**TIPS[0], "text": "other words"}, TIPS[1]])
+    assert cases[0].case_ref == cases[1].case_ref != cases[2].case_ref
+    assert counts(desk)[:2] == (2, 2)
+
+
+def test_an_import_draws_a_case_reference_again_when_it_is_taken(desk, monkeypatch):
+    import harborlight.cases.intake as intake
+
+    with desk.store.writing() as session:
+        taken = open_case(session, None).ref
+    draws = iter([taken, taken, "case-00000000000a", "case-00000000000b"])
+    monkeypatch.setattr(intake, "new_ref", lambda: next(draws))
+    refs = {tip.case_ref for tip in import_rows(desk, TIPS[:2])}
+    assert refs == {"case-00000000000a", "case-00000000000b"}
+
+
 def test_an_imported_tip_is_sealed_and_its_business_and_phone_are_proposed(desk):
     (imported,) = import_rows(desk, [tip("T1")])
     with desk.store.writing() as session:
