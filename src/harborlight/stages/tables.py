@@ -51,7 +51,7 @@ BOOKKEEPING = (("extra", "JSON"), ("batch_id", "INTEGER"), ("line", "INTEGER"))
 # staging table): never part of the warehouse file, so not declared as tables.
 TRANSIENT = frozenset({
     "arrow_input", "stage_chunk", "stage_records", "stage_mentions", "stage_clusters",
-    "context_edges", "context_roots", "co_located", "controller_merges",
+    "context_edges", "context_roots", "co_located", "controller_merges", "signal_rows",
     # contract/vector_check.py's tables, in a private in-memory database
     "csv_cells", "csv_breaks", "csv_line_starts",
 })
