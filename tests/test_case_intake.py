@@ -197,9 +197,10 @@ def test_importing_tips_twice_gives_the_same_cases(desk):
     assert [t.language for t in first] == ["zh", None, "zh"]
 
 
-def test_a_tip_given_twice_in_one_import_is_one_case(desk):
-    cases = import_rows(desk, [TIPS[0], {**TIPS[0], "text": "other words"}, TIPS[1]])
+def test_a_tip_given_twice_in_one_import_is_one_case_as_first_given(desk):
+    cases = import_rows(desk, [TIPS[0], {**TIPS[0], "language": "ko"}, TIPS[1]])
     assert cases[0].case_ref == cases[1].case_ref != cases[2].case_ref
+    assert cases[0].language == cases[1].language == "zh"
     assert counts(desk)[:2] == (2, 2)
 
 
