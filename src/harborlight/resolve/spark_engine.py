@@ -32,13 +32,22 @@ from harborlight.resolve.training import cluster_keys_sql, joined_pairs_sql, set
 DEFAULT_MASTER = "local[2]"
 # On a cluster, as many shuffle partitions as before; see `_partitions`.
 CLUSTER_PARTITIONS = 8
+# Mentions per shuffle partition for a model's run. Splink's blocked pairs and comparison
+# vectors grow with the mentions, and Splink repartitions them into as many partitions as it
+# is told (half the shuffle partitions unless told): with one per core, 1.9 million business
+# mentions put every EM round's comparison vectors in a single partition on one core, which
+# spilled 24 GB and had not finished an EM round after 40 minutes of CPU. 10,000 mentions
+# a partition keeps each task's share of the pairs in memory, and leaves small worlds (the
+# tests') at one partition a core.
+MENTIONS_PER_PARTITION = 10_000
 
 _session = None
 
 
 def _partitions(master: str) -> int:
-    """Shuffle partitions: in local mode one per core, because the models' data fits in memory
-    and each extra partition is a task to schedule (Spark's default is 200); on a cluster, 8."""
+    """Shuffle partitions to start with: in local mode one per core, because small worlds fit in
+    memory and each extra partition is a task to schedule (Spark's default is 200); on a
+    cluster, 8. `run_partitions` raises it for a model with many mentions."""
     local = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master)
     if local is None:
         return CLUSTER_PARTITIONS
@@ -46,6 +55,16 @@ def _partitions(master: str) -> int:
     if cores in (None, "*"):
         return os.cpu_count() or 1
     return max(1, int(cores))
+
+
+def run_partitions(mentions: int, master: str) -> int:
+    """Partitions for one model's run on `mentions` mentions: HARBORLIGHT_SPARK_PARTITIONS when
+    set, else the session's starting number or one per MENTIONS_PER_PARTITION mentions,
+    whichever is more."""
+    chosen = os.environ.get("HARBORLIGHT_SPARK_PARTITIONS")
+    if chosen:
+        return int(chosen)
+    return max(_partitions(master), -(-mentions // MENTIONS_PER_PARTITION))
 
 
 def storage_root() -> Path:
@@ -113,7 +132,11 @@ class SparkEngine:
         with run_folder("resolve") as folder:
             pq.write_table(mentions, folder / "mentions.parquet")
             frame = spark.read.parquet(str(folder / "mentions.parquet"))
-            api = SparkAPI(spark_session=spark)
+            # Set per run, so a large model's shuffles are split as finely as its pairs need and
+            # Splink repartitions its blocked pairs and comparison vectors to match.
+            partitions = run_partitions(mentions.num_rows, spark.sparkContext.master)
+            spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+            api = SparkAPI(spark_session=spark, num_partitions_on_repartition=partitions)
             linker = Linker(api.register(frame), settings_for(spec, mentions.num_rows), log_level=logging.ERROR)
             predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
             clusters.as_spark_dataframe().select("unique_id", "cluster_id").write.parquet(str(folder / "clusters"))
