@@ -56,11 +56,21 @@ class Disclosure:
 
 def sealed_context(contact: HotlineContact, name: str) -> str:
     """The associated data a contact's field is sealed with: its row and its name."""
-    return f"contact:{contact.uid}:{name}"
+    return field_context(contact.uid, name)
+
+
+def field_context(uid: str, name: str) -> str:
+    """`sealed_context` for a contact known by its uid, before its row exists."""
+    return f"contact:{uid}:{name}"
 
 
 def mention_context(contact: HotlineContact, kind: str) -> str:
-    return f"mention:{contact.uid}:{kind}"
+    return mention_field_context(contact.uid, kind)
+
+
+def mention_field_context(uid: str, kind: str) -> str:
+    """`mention_context` for a contact known by its uid, before its row exists."""
+    return f"mention:{uid}:{kind}"
 
 
 def referral_context(referral_id: int) -> str:
