@@ -230,35 +230,71 @@ def _extra_sql(unknown: list[tuple[str, str]]) -> tuple[str, str]:
     return "'{' || " + " || ".join(parts) + " || '}'", " AND ".join(oks)
 
 
+def _read_csv_sql(columns: int) -> str:
+    """DuckDB's read of a contract CSV as it is: every cell text, strict, nothing guessed. Parameters: the
+    path, the largest line, the compression."""
+    types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(columns)) + "}"
+    return ("read_csv(?, header = true, auto_detect = false, columns = " + types + ", delim = ',', quote = '\"', "
+            "escape = '\"', strict_mode = true, null_padding = false, comment = '', skip = 0, encoding = 'utf-8', "
+            "ignore_errors = false, max_line_size = ?, compression = ?)")
+
+
 def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
                   stage_columns: list[str]) -> pa.Table | None:
-    cells = [f"c{i}" for i in range(len(scan.columns))]
-    types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cells) + "}"
+    """The typed, checked rows of `rf`, or None for the row path.
+
+    Most files have no line break inside a field: row k is then on line header_lines + 1 + k, and the
+    rows are checked straight from read_csv (DuckDB keeps a plain scan in file order), with no copy of
+    the cells. A file whose row count says otherwise is read again into a table of cells, where the
+    breaks inside each row's fields are counted to place every row."""
+    params = [str(rf.path), MAX_FIELD_BYTES, "gzip" if rf.compressed else "none"]
+    base = scan.header_lines + 1
     try:
-        con.execute(
-            "CREATE TABLE csv_cells AS SELECT * FROM read_csv(?, header = true, auto_detect = false, columns = "
-            + types + ", delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            "comment = '', skip = 0, encoding = 'utf-8', ignore_errors = false, max_line_size = ?, "
-            "compression = ?)",
-            [str(rf.path), MAX_FIELD_BYTES, "gzip" if rf.compressed else "none"],
-        )
+        checks, cells = _checks_sql(rf, scan, stage_columns), _read_csv_sql(len(scan.columns))
+        checked = con.sql(f"SELECT {checks} FROM {cells}", params=params).to_arrow_table()
+        if scan.lines == scan.header_lines + checked.num_rows:
+            checked = checked.append_column("line", pa.array(range(base, base + checked.num_rows), pa.int32()))
+        else:
+            checked = _checked_with_breaks(con, rf, scan, stage_columns, params)
     except duckdb.Error:
         return None  # DuckDB cannot read it as a clean CSV: the row path names the problem
+    if checked is None:
+        return None
+    con.register("stage_chunk", checked)
+    bad, distinct = con.execute(
+        'SELECT count(*) FILTER (WHERE NOT ok), count(DISTINCT ("source", "record_id")) FROM stage_chunk'
+    ).fetchall()[0]
+    con.unregister("stage_chunk")
+    if bad or distinct != checked.num_rows:
+        return None  # a problem (or a duplicate key): the row path finds and names it
+    return checked.select(stage_columns)
+
+
+def _checked_with_breaks(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
+                         stage_columns: list[str], params: list) -> pa.Table | None:
+    """The checked rows of a file with line breaks inside fields, each placed on its physical line, or
+    None when the file's line breaks are not all accounted for (blank lines, or a break DuckDB and
+    Python count differently)."""
+    cells = [f"c{i}" for i in range(len(scan.columns))]
+    con.execute(f"CREATE TABLE csv_cells AS SELECT * FROM {_read_csv_sql(len(cells))}", params)
     rows = con.execute("SELECT count(*) FROM csv_cells").fetchall()[0][0]
-    base = scan.header_lines + 1
-    if scan.lines == scan.header_lines + rows:
-        line = f"{base} + rowid"  # no line break inside any field, no blank line
-        source = "csv_cells"
-    else:
-        breaks = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cells)
-        con.execute(f"CREATE TABLE csv_breaks AS SELECT rowid AS r, {breaks} AS n FROM csv_cells")
-        inside = con.execute("SELECT coalesce(sum(n), 0) FROM csv_breaks").fetchall()[0][0]
-        if scan.lines != scan.header_lines + rows + inside:
-            return None  # blank lines, or a break DuckDB and Python count differently
-        con.execute("CREATE TABLE csv_line_starts AS SELECT r, coalesce(sum(n) OVER (ORDER BY r ROWS BETWEEN "
-                    "UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM csv_breaks")
-        line = f"{base} + csv_cells.rowid + csv_line_starts.before"
-        source = "csv_cells JOIN csv_line_starts ON csv_line_starts.r = csv_cells.rowid"
+    breaks = " + ".join(f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cells)
+    con.execute(f"CREATE TABLE csv_breaks AS SELECT rowid AS r, {breaks} AS n FROM csv_cells")
+    inside = con.execute("SELECT coalesce(sum(n), 0) FROM csv_breaks").fetchall()[0][0]
+    if scan.lines != scan.header_lines + rows + inside:
+        return None
+    con.execute("CREATE TABLE csv_line_starts AS SELECT r, coalesce(sum(n) OVER (ORDER BY r ROWS BETWEEN "
+                "UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM csv_breaks")
+    line = f"{scan.header_lines + 1} + csv_cells.rowid + csv_line_starts.before"
+    return con.sql(
+        f"SELECT {_checks_sql(rf, scan, stage_columns)}, CAST({line} AS INTEGER) AS line "
+        "FROM csv_cells JOIN csv_line_starts ON csv_line_starts.r = csv_cells.rowid ORDER BY line"
+    ).to_arrow_table()
+
+
+def _checks_sql(rf: RecordFile, scan: _Scan, stage_columns: list[str]) -> str:
+    """The select list over the cells c0, c1, ...: each field's value (as its stage column), the unknown
+    columns as `extra`, and `ok`, true where every field passed its check."""
     position = {name: f"c{i}" for i, name in enumerate(scan.columns)}
     known = set(rf.record_type.field_names)
     values, oks = [], []
@@ -268,19 +304,7 @@ def _read_checked(con: duckdb.DuckDBPyConnection, rf: RecordFile, scan: _Scan,
         oks.append(ok)
     extra, extra_ok = _extra_sql([(n, c) for n, c in position.items() if n not in known])
     oks.append(extra_ok)
-    order = " ORDER BY line" if source != "csv_cells" else ""  # a plain scan of csv_cells keeps the file's order
-    checked = con.sql(
-        f"SELECT {', '.join(values)}, {extra} AS extra, CAST({line} AS INTEGER) AS line, "
-        f"({' AND '.join(oks)}) AS ok FROM {source}{order}"
-    ).to_arrow_table()
-    con.register("stage_chunk", checked)
-    bad, distinct = con.execute(
-        'SELECT count(*) FILTER (WHERE NOT ok), count(DISTINCT ("source", "record_id")) FROM stage_chunk'
-    ).fetchall()[0]
-    con.unregister("stage_chunk")
-    if bad or distinct != rows:
-        return None  # a problem (or a duplicate key): the row path finds and names it
-    return checked.select(stage_columns)
+    return f"{', '.join(values)}, {extra} AS extra, ({' AND '.join(oks)}) AS ok"
 
 
 def _hash_fields(table: pa.Table, record_type: RecordType, hash_handle: Callable[[str], str]) -> pa.Table:
