@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harborlight.contract.readers import record_file
-from harborlight.contract.vector_check import checked_csv
+from harborlight.contract.vector_check import _quote_beside_space, checked_csv
 from harborlight.errors import FileRejected
 from harborlight.ingest import _validated_rows, load_file
 from harborlight.stages.tables import column_name
@@ -188,3 +189,13 @@ def test_on_any_cells_the_vectorized_check_is_never_looser_than_the_row_path(
     fast = fast_path(path)
     if fast is not None:
         assert fast == row_path(path)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.binary(max_size=40) | st.lists(st.sampled_from([b'"', b" ", b"\t", b",", b"\n", b"\r", b"a"]),
+                                               max_size=24).map(b"".join))
+def test_a_quote_beside_a_space_is_found_as_a_search_of_the_reversed_bytes_finds_it(data):
+    """The fast search (a quote, then a look back over its spaces) agrees with the plain definition:
+    a quote and spaces before a delimiter, in the bytes or in the bytes reversed."""
+    plain = re.compile(rb'"[ \t]+(?:[,\r\n]|\Z)')
+    assert _quote_beside_space(data) == bool(plain.search(data) or plain.search(data[::-1]))

@@ -133,13 +133,27 @@ def _scan(rf: RecordFile) -> _Scan | None:
 
 
 # A quote, then spaces or tabs, then a delimiter (or the end): Python's csv module refuses `"a" ,`, where
-# DuckDB drops the spaces. Searched forwards (the literal first byte makes the search fast), and in the
-# reversed bytes for a delimiter, spaces, then a quote (` "a"`: text to Python, a quoted value to DuckDB).
+# DuckDB drops the spaces. The literal first byte makes the search fast.
 _QUOTE_SPACE_DELIMITER = re.compile(rb'"[ \t]+(?:[,\r\n]|\Z)')
+# A quote with a space or tab just before it: where ` "a"` (text to Python, a quoted value to DuckDB)
+# may be. Searched from the quote (a literal, so fast), then checked backwards (`_space_quote_after_delimiter`).
+_QUOTE_AFTER_SPACE = re.compile(rb'"(?<=[ \t]")')
 
 
 def _quote_beside_space(data: bytes) -> bool:
-    return bool(_QUOTE_SPACE_DELIMITER.search(data) or _QUOTE_SPACE_DELIMITER.search(data[::-1]))
+    return bool(_QUOTE_SPACE_DELIMITER.search(data)) or _space_quote_after_delimiter(data)
+
+
+def _space_quote_after_delimiter(data: bytes) -> bool:
+    """A delimiter (or the start of `data`), spaces or tabs, then a quote. Each quote after a space is
+    followed back over its spaces, so every byte is looked at once at most; such quotes are rare."""
+    for hit in _QUOTE_AFTER_SPACE.finditer(data):
+        i = hit.start() - 1
+        while i >= 0 and data[i] in b" \t":
+            i -= 1
+        if i < 0 or data[i] in b",\r\n":
+            return True
+    return False
 
 
 def _seam(last: bytes, chunk: bytes) -> bytes:
