@@ -359,6 +359,38 @@ def test_a_few_hundred_mentions_are_trained_on_not_run_on_starting_values(load_r
         assert len({entity_of(fresh_warehouse, t, r) for t, r in records}) == 1, i
 
 
+def test_more_mentions_than_the_em_cap_train_em_on_a_seeded_sample_and_say_so(load_resolved, fresh_warehouse,
+                                                                             monkeypatch):
+    """With the cap below the 240 mentions, EM compares only pairs of sampled mentions; the model is
+    still trained in full, says so, and every business still comes out as one entity."""
+    from harborlight.resolve import training
+
+    monkeypatch.setattr(training, "MAX_EM_MENTIONS", 150)
+    report = load_resolved(ordinary_businesses(60))
+    assert report.parameters["business"] == "trained on the data"
+    assert "business: EM rounds trained on a seeded sample of 150 of the 240 mentions" in report.notes
+    for i in range(60):
+        records = [("filings", f"B{i}"), ("licenses", f"B{i}"), ("listings", f"B{i}-a"), ("listings", f"B{i}-b")]
+        assert len({entity_of(fresh_warehouse, t, r) for t, r in records}) == 1, i
+
+
+def test_the_em_sample_is_seeded_and_exactly_the_cap(monkeypatch):
+    import pyarrow as pa
+    from splink.blocking_rule_library import block_on
+
+    from harborlight.resolve import training
+
+    monkeypatch.setattr(training, "MAX_EM_MENTIONS", 40)
+    mentions = pa.table({"unique_id": [f"m{i:03d}" for i in range(100)]})
+    marked = training.training_mentions(mentions)
+    assert marked.column(training.SAMPLE_COLUMN).to_pylist().count(True) == 40
+    assert marked.equals(training.training_mentions(mentions))  # the same sample on every run
+    assert training.training_mentions(mentions.slice(0, 40)).column_names == ["unique_id"]  # at the cap: none
+    sampled = training._em_rule(block_on("name_bk"), 100).get_blocking_rule("duckdb").blocking_rule_sql
+    assert "l.em_sample AND r.em_sample" in sampled
+    assert "em_sample" not in training._em_rule(block_on("name_bk"), 40).get_blocking_rule("duckdb").blocking_rule_sql
+
+
 def test_too_few_mentions_run_on_shipped_values_and_say_so(load_resolved, fresh_warehouse):
     report = load_resolved(ordinary_businesses(5))
     assert report.parameters["business"] == "shipped starting values"

@@ -36,7 +36,7 @@ class ModelResult:
     edges: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, gamma_*/mw_* columns
     levels: list[dict]  # comparison, gamma, label, m, u, log2_bayes_factor
     skipped: list[SkippedKey] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # training steps the data was too small for
+    notes: list[str] = field(default_factory=list)  # training steps the data was too small for, and samples trained on
     prior: float | None = None  # probability that two random mentions match, as used
     parameters: str = NOTHING_TO_COMPARE  # TRAINED, PARTLY_TRAINED, STARTING_VALUES or SET_IN_MODEL
 

@@ -25,7 +25,13 @@ import pyarrow as pa
 
 from harborlight.errors import BadRequest
 from harborlight.resolve.models import ModelSpec
-from harborlight.resolve.training import cluster_keys_sql, joined_pairs_sql, settings_for, train_and_predict
+from harborlight.resolve.training import (
+    cluster_keys_sql,
+    joined_pairs_sql,
+    settings_for,
+    train_and_predict,
+    training_mentions,
+)
 
 ENGINES = ("duckdb", "spark")
 # Splink's working database: bounded, spilling to disk beyond this.
@@ -37,7 +43,7 @@ class EngineRun:
     clusters: pa.Table  # unique_id, cluster_key (the smallest unique_id in its cluster)
     edges: pa.Table  # the joined pairs: unique_id_l, unique_id_r, match_weight, match_probability, ...
     model_json: dict  # the trained model as Splink saves it
-    notes: list[str]  # training steps the data was too small for
+    notes: list[str]  # training steps the data was too small for, and samples trained on
     parameters: str  # where the parameters came from (resolve/training.py's labels)
 
 
@@ -67,7 +73,7 @@ class DuckDBEngine:
 
         con = scratch_connection({"memory_limit": SPLINK_MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
         try:
-            linker = Linker(DuckDBAPI(con).register(mentions), settings_for(spec, mentions.num_rows),
+            linker = Linker(DuckDBAPI(con).register(training_mentions(mentions)), settings_for(spec, mentions.num_rows),
                             log_level=logging.ERROR)
             predictions, clusters, notes, parameters = train_and_predict(linker, spec, mentions.num_rows, threshold)
             keys = con.sql(cluster_keys_sql(clusters.physical_name)).to_arrow_table()

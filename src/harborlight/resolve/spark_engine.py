@@ -27,7 +27,13 @@ import pyarrow.parquet as pq
 
 from harborlight.resolve.engines import EngineRun, scratch_connection
 from harborlight.resolve.models import ModelSpec
-from harborlight.resolve.training import cluster_keys_sql, joined_pairs_sql, settings_for, train_and_predict
+from harborlight.resolve.training import (
+    cluster_keys_sql,
+    joined_pairs_sql,
+    settings_for,
+    train_and_predict,
+    training_mentions,
+)
 
 DEFAULT_MASTER = "local[2]"
 # On a cluster, as many shuffle partitions as before; see `_partitions`.
@@ -130,7 +136,7 @@ class SparkEngine:
 
         spark = spark_session()
         with run_folder("resolve") as folder:
-            pq.write_table(mentions, folder / "mentions.parquet")
+            pq.write_table(training_mentions(mentions), folder / "mentions.parquet")
             frame = spark.read.parquet(str(folder / "mentions.parquet"))
             # Set per run, so a large model's shuffles are split as finely as its pairs need and
             # Splink repartitions its blocked pairs and comparison vectors to match.
