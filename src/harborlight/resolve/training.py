@@ -39,11 +39,16 @@ SET_IN_MODEL = "set in the model"
 NOTHING_TO_COMPARE = "nothing to compare"
 
 
+def em_sampled(n: int) -> bool:
+    """Whether a model of `n` mentions trains EM on a sample: the one test, for the column and the rule."""
+    return n > MAX_EM_MENTIONS
+
+
 def training_mentions(mentions: pa.Table) -> pa.Table:
     """`mentions` as an engine gives them to Splink: beyond MAX_EM_MENTIONS, with SAMPLE_COLUMN
     marking a seeded sample of that many for the EM rounds (`_em_rule`)."""
     n = mentions.num_rows
-    if n <= MAX_EM_MENTIONS:
+    if not em_sampled(n):
         return mentions
     chosen = np.zeros(n, dtype=bool)
     chosen[np.random.default_rng(SEED).choice(n, MAX_EM_MENTIONS, replace=False)] = True
@@ -54,7 +59,7 @@ def _em_rule(rule, n: int):
     """An EM round's blocking rule, kept to the sampled mentions when there are more than MAX_EM_MENTIONS.
     Only the columns of comparisons decide which m probabilities a round leaves fixed, so the added
     condition changes which pairs are compared, not what is learned from them."""
-    if n <= MAX_EM_MENTIONS:
+    if not em_sampled(n):
         return rule
     from splink.blocking_rule_library import And, CustomRule
 
@@ -98,7 +103,7 @@ def _train(linker, spec: ModelSpec, n: int) -> tuple[list[str], str]:
          lambda rule=rule: linker.training.estimate_parameters_using_expectation_maximisation(_em_rule(rule, n)))
         for i, rule in enumerate(spec.em_blocks, start=1)
     ]
-    if n > MAX_EM_MENTIONS and spec.em_blocks:
+    if em_sampled(n) and spec.em_blocks:
         notes.append(f"{spec.name}: EM rounds trained on a seeded sample of {MAX_EM_MENTIONS:,} "
                      f"of the {n:,} mentions")
     estimated = 0
