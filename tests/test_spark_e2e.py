@@ -17,6 +17,7 @@ from harborlight.export.csv_export import export_csv
 from harborlight.indicators.scoring import score
 from harborlight.ingest import ingest
 from harborlight.network.detect import find_networks
+from harborlight.resolve import spark_engine
 from harborlight.resolve.stage import resolve
 from harborlight.synth.world import generate
 from harborlight.warehouse import Warehouse
@@ -39,9 +40,19 @@ def networks_on(resolved_world, folder, engine: str) -> dict[str, list[tuple]]:
         }
 
 
-def test_the_graph_and_networks_on_spark_equal_those_on_duckdb(resolved_world, tmp_path):
+def test_the_graph_and_networks_on_spark_equal_those_on_duckdb(resolved_world, tmp_path, monkeypatch):
     on_duckdb = networks_on(resolved_world, tmp_path / "duckdb", "duckdb")
+    # Fewer mentions a partition than in production, so the graph's shuffles are split finer
+    # than the session's starting number and the sizing is seen to take effect.
+    monkeypatch.delenv("HARBORLIGHT_SPARK_PARTITIONS", raising=False)
+    monkeypatch.setattr(spark_engine, "MENTIONS_PER_PARTITION", 2_000)
     on_spark = networks_on(resolved_world, tmp_path / "spark", "spark")
+    copy = tmp_path / "spark"
+    with Warehouse(copy / "warehouse.duckdb", installation_key(copy), read_only=True) as warehouse:
+        mentions = warehouse.rows(
+            "SELECT (SELECT count(*) FROM business_mentions) + (SELECT count(*) FROM person_mentions)")[0][0]
+    assert spark_engine.spark_session().conf.get("spark.sql.shuffle.partitions") == str(-(-mentions // 2_000))
+    assert -(-mentions // 2_000) > 2  # more than the session's starting number in local[2]
     assert len(on_duckdb["business_links"]) >= 100 and len(on_duckdb["networks"]) >= 10  # not vacuous
     for name in ("graph_edges", "graph_nodes", "network_members", "networks"):
         assert on_spark[name] == on_duckdb[name], name

@@ -185,6 +185,17 @@ def run_on_spark(spark, folder: Path, hub_size: int, max_degree: int) -> None:
         str(folder / "business_links"))
 
 
+def graph_partitions(warehouse: Warehouse, master: str) -> int:
+    """Shuffle partitions for the graph, sized to its mentions as a model's run is sized to its
+    own (`run_partitions`). Set here, or the graph would inherit the number the last model set
+    on the shared session: the agent model's, small, at any size."""
+    from harborlight.resolve.spark_engine import run_partitions
+
+    mentions = warehouse.rows(
+        "SELECT (SELECT count(*) FROM business_mentions) + (SELECT count(*) FROM person_mentions)")[0][0]
+    return run_partitions(mentions, master)
+
+
 def build_graph_on_spark(
     warehouse: Warehouse, hub_size: int = DEFAULT_HUB_SIZE, max_degree: int = DEFAULT_MAX_DEGREE
 ) -> tuple[int, int]:
@@ -192,9 +203,11 @@ def build_graph_on_spark(
     counts returned. The caller's transaction covers the loads back, as for DuckDB."""
     from harborlight.resolve.spark_engine import parquet_files, run_folder, spark_session
 
+    spark = spark_session()
+    spark.conf.set("spark.sql.shuffle.partitions", str(graph_partitions(warehouse, spark.sparkContext.master)))
     with run_folder("graph") as folder:
         export_inputs(warehouse, folder)
-        run_on_spark(spark_session(), folder, hub_size, max_degree)
+        run_on_spark(spark, folder, hub_size, max_degree)
         replace_table(warehouse, "graph_edges", parquet_rows_sql(), [parquet_files(folder / "graph_edges")])
         replace_table(warehouse, "graph_nodes", graph_nodes_sql())
         replace_table(warehouse, "business_links", parquet_rows_sql("ORDER BY a, b"),
