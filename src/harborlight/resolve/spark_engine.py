@@ -13,6 +13,7 @@ pandas frame in the driver's memory; each run's files are removed when it ends.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
@@ -122,8 +123,18 @@ def spark_session():
             .getOrCreate()
         )
         _session.sparkContext.setLogLevel("ERROR")
-        _session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="harborlight-spark-"))
+        _session.sparkContext.setCheckpointDir(str(checkpoint_folder()))
     return _session
+
+
+def checkpoint_folder() -> Path:
+    """A folder for the session's checkpoints (Splink's clustering writes them), under `storage_root()`
+    so a cluster's executors see it too, and removed when the process exits: after a state's worth
+    of records it holds gigabytes."""
+    folder = storage_root() / f"harborlight-checkpoints-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 class SparkEngine:
