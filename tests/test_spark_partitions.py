@@ -3,11 +3,6 @@ records is not squeezed into one partition a core, and small worlds keep one a c
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-import pytest
 
 from harborlight.resolve.spark_engine import CLUSTER_PARTITIONS, MENTIONS_PER_PARTITION, run_partitions
 
@@ -35,14 +30,3 @@ def test_the_environment_setting_wins(monkeypatch):
     assert run_partitions(9_000, "local[2]") == 300
     assert run_partitions(1_874_809, "local[2]") == 300
 
-
-@pytest.mark.spark
-def test_a_spark_session_leaves_no_checkpoint_folder_behind(tmp_path):
-    """Splink's clustering checkpoints into the session's folder; it is gone when the process ends."""
-    script = ("from harborlight.resolve.spark_engine import spark_session\n"
-              "print(spark_session().sparkContext.getCheckpointDir())\n")
-    env = {**os.environ, "HARBORLIGHT_SPARK_STORAGE": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    named = out.stdout.strip().splitlines()[-1]
-    assert str(tmp_path) in named and "harborlight-checkpoints-" in named
-    assert list(tmp_path.iterdir()) == []

@@ -8,12 +8,12 @@ functions come from the jar that Splink ships.
 
 Mentions go to Spark, and predictions and clusters come back, as Parquet files under
 `storage_root()` (`HARBORLIGHT_SPARK_STORAGE`, else the temporary directory), never as one
-pandas frame in the driver's memory; each run's files are removed when it ends.
+pandas frame in the driver's memory; each run's files, Splink's checkpoints among them, are
+removed when it ends.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import re
@@ -123,18 +123,7 @@ def spark_session():
             .getOrCreate()
         )
         _session.sparkContext.setLogLevel("ERROR")
-        _session.sparkContext.setCheckpointDir(str(checkpoint_folder()))
     return _session
-
-
-def checkpoint_folder() -> Path:
-    """A folder for the session's checkpoints (Splink's clustering writes them), under `storage_root()`
-    so a cluster's executors see it too, and removed when the process exits: after a state's worth
-    of records it holds gigabytes."""
-    folder = storage_root() / f"harborlight-checkpoints-{uuid.uuid4().hex}"
-    folder.mkdir(parents=True)
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
 
 
 class SparkEngine:
@@ -147,6 +136,10 @@ class SparkEngine:
 
         spark = spark_session()
         with run_folder("resolve") as folder:
+            # Splink persists its tables (blocked pairs, comparison vectors, predictions, clusters)
+            # as checkpoints: into this run's folder, so they go when the run ends, as its other
+            # files do, and one model's gigabytes are gone before the next model starts.
+            spark.sparkContext.setCheckpointDir(str(folder / "checkpoints"))
             pq.write_table(training_mentions(mentions), folder / "mentions.parquet")
             frame = spark.read.parquet(str(folder / "mentions.parquet"))
             # Set per run, so a large model's shuffles are split as finely as its pairs need and
