@@ -187,8 +187,9 @@ def run_on_spark(spark, folder: Path, hub_size: int, max_degree: int) -> None:
 
 def graph_partitions(warehouse: Warehouse, master: str) -> int:
     """Shuffle partitions for the graph, sized to its mentions as a model's run is sized to its
-    own (`run_partitions`). Set here, or the graph would inherit the number the last model set
-    on the shared session: the agent model's, small, at any size."""
+    own (`run_partitions`). Set here, or the graph would run with whatever the shared session
+    last had: after resolve in the same process, the agent model's number; in a process of its
+    own, the starting number (one per core in local mode)."""
     from harborlight.resolve.spark_engine import run_partitions
 
     mentions = warehouse.rows(
