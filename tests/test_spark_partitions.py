@@ -3,7 +3,6 @@ records is not squeezed into one partition a core, and small worlds keep one a c
 
 from __future__ import annotations
 
-
 from harborlight.resolve.spark_engine import CLUSTER_PARTITIONS, MENTIONS_PER_PARTITION, run_partitions
 
 
@@ -29,4 +28,3 @@ def test_the_environment_setting_wins(monkeypatch):
     monkeypatch.setenv("HARBORLIGHT_SPARK_PARTITIONS", "300")
     assert run_partitions(9_000, "local[2]") == 300
     assert run_partitions(1_874_809, "local[2]") == 300
-
